@@ -1,0 +1,49 @@
+# Every target sets up what it needs from nothing: a fresh clone runs `make demo` or `make test`.
+SHELL := /bin/bash
+.SHELLFLAGS := -o pipefail -c
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+PIP_QUIET := --quiet --disable-pip-version-check
+
+.PHONY: demo test bench docs calibrate system-deps clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install $(PIP_QUIET) --upgrade pip 2>/dev/null || true
+	$(BIN)/python -m pip install $(PIP_QUIET) -e '.[test]' 2>&1 | { grep -v '^WARNING: Location' || true; }
+	$(BIN)/python -c "import mcplint, dockerfile, ruamel.yaml, pytest, hypothesis"
+	touch $(STAMP)
+
+# PostgreSQL (server binaries) backs the Postgres tests; it is installed here when missing.
+system-deps:
+	@if ! ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 && ! command -v postgres >/dev/null 2>&1; then \
+		echo "installing PostgreSQL server (Debian package)"; \
+		if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; \
+		else sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; fi; \
+	fi
+
+demo: $(STAMP)
+	@echo "== mcplint check examples/mcp-monorepo"
+	-@$(BIN)/mcplint check examples/mcp-monorepo
+	@echo
+	@echo "== mcplint check --diff --unsafe-fixes examples/mcp-monorepo (nothing is written)"
+	-@$(BIN)/mcplint check --diff --unsafe-fixes examples/mcp-monorepo
+	@echo
+	@echo "(the demo lints a copy-free example; exit status 1 above means findings, as intended)"
+
+test: $(STAMP) system-deps
+	$(BIN)/python -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)
+
+bench: $(STAMP)
+	$(BIN)/python bench/run.py
+
+docs: $(STAMP)
+	$(BIN)/python -m mcplint.docs
+
+calibrate: $(STAMP) system-deps
+	$(BIN)/python bench/calibrate_postgres.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .hypothesis build dist

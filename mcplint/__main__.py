@@ -1,0 +1,3 @@
+from mcplint.cli import main
+
+raise SystemExit(main())
