@@ -26,6 +26,7 @@ import re
 import shutil
 import subprocess
 import tempfile
+import threading
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -37,6 +38,11 @@ SHOW_TIMEOUT = 20.0
 
 # Where distributions put the server binaries; PG_BINDIR overrides (e.g. a source build).
 _BINDIR_PATTERNS = ("/usr/lib/postgresql/{major}/bin", "/usr/pgsql-{major}/bin")
+
+# GUC_RUNTIME_COMPUTED parameters: `postgres -C` for these takes the data directory's lock file, so two
+# such questions must not run at the same time.
+RUNTIME_COMPUTED = frozenset({"shared_memory_size", "shared_memory_size_in_huge_pages", "data_checksums",
+                              "data_directory_mode", "wal_segment_size"})
 
 # A server log line: optional prefix (timestamp, pid), then severity and message.
 _LOG_LINE = re.compile(
@@ -127,11 +133,13 @@ class PgServer:
         self.socket_dir = self.workdir
         self.port = 5432  # only names the socket file: the server listens on no TCP address
         self.running = False
+        self._lock_file_guard = threading.Lock()
         try:
             self._initdb()
         except BaseException:
             self.close()
             raise
+        self._initial_conf = (self.datadir / "postgresql.conf").read_text(encoding="utf-8")
 
     # -- lifecycle -------------------------------------------------------------------------------
 
@@ -179,12 +187,20 @@ class PgServer:
     # -- asking the server -----------------------------------------------------------------------
 
     def show(self, name: str, args: Sequence[str] = (), config_file: Path | None = None) -> ShowResult:
-        """`postgres -C name [args] [-c config_file=...] -D datadir`: the value the server would use."""
-        command = [str(self.bindir / "postgres"), "-C", name, *args]
+        """`postgres -D datadir -C name [-c config_file=...] [args]`: the value the server would use.
+
+        The server must not be running (runtime-computed parameters such as shared_memory_size need
+        the data directory to themselves)."""
+        # Our own options go first so that `args` can end with a dangling option, as a user's might.
+        command = [str(self.bindir / "postgres"), "-D", str(self.datadir), "-C", name]
         if config_file is not None:
             command += ["-c", f"config_file={config_file}"]
-        command += ["-D", str(self.datadir)]
-        result = self._run(command, timeout=SHOW_TIMEOUT)
+        command += args
+        if name.lower() in RUNTIME_COMPUTED:
+            with self._lock_file_guard:
+                result = self._run(command, timeout=SHOW_TIMEOUT)
+        else:
+            result = self._run(command, timeout=SHOW_TIMEOUT)
         ok = result.returncode == 0
         value = result.stdout.rstrip("\n") if ok else None
         return ShowResult(ok, value, parse_messages(result.stderr), result.stderr)
@@ -226,6 +242,10 @@ class PgServer:
         self.running = result.returncode == 0
         text = log.read_text(encoding="utf-8", errors="replace") if log.exists() else ""
         return self.running, text + result.stderr
+
+    def restore_conf(self) -> None:
+        """Put back the postgresql.conf initdb wrote (after `start` replaced it)."""
+        self.write_file("data/postgresql.conf", self._initial_conf)
 
     def stop(self) -> None:
         self._run(

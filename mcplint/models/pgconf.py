@@ -332,7 +332,15 @@ def _parse_int(spec: ParamSpec, raw: str) -> int:
         raise PgValueError(
             f'{result}{unit} is outside the valid range for parameter "{spec.name}" ({spec.min} .. {spec.max})'
         )
+    floor = _CLAMPED_MINIMUM.get(spec.name)
+    if floor is not None and result != -1 and result < floor:
+        return floor
     return result
+
+
+# Check hooks that silently raise an accepted value (PostgreSQL 15 check_wal_buffers,
+# check_autovacuum_work_mem); -1 means "derive it" and is kept.
+_CLAMPED_MINIMUM = {"wal_buffers": 4, "autovacuum_work_mem": 1024}
 
 
 def _parse_real(spec: ParamSpec, raw: str) -> float:
@@ -343,9 +351,21 @@ def _parse_real(spec: ParamSpec, raw: str) -> float:
     if (spec.min is not None and value < spec.min) or (spec.max is not None and value > spec.max):
         unit = f" {spec.unit}" if spec.unit else ""
         raise PgValueError(
-            f'{value:g}{unit} is outside the valid range for parameter "{spec.name}" ({spec.min:g} .. {spec.max:g})'
+            f"{format_real(value)}{unit} is outside the valid range for parameter"
+            f' "{spec.name}" ({format_real(spec.min)} .. {format_real(spec.max)})'
         )
     return value
+
+
+def format_real(value: float | None) -> str:
+    """A real as the server prints it (%g through PostgreSQL's own snprintf: Infinity, NaN)."""
+    if value is None:
+        return ""
+    if math.isnan(value):
+        return "NaN"
+    if math.isinf(value):
+        return "Infinity" if value > 0 else "-Infinity"
+    return f"{value:g}"
 
 
 def _parse_bool(spec: ParamSpec, raw: str) -> bool:
@@ -383,8 +403,10 @@ def parse_value(spec: ParamSpec, raw: str) -> int | float | bool | str:
     """The value the server would store for `raw`, or PgValueError with the server's message.
 
     Integers and reals come back in the parameter's base unit (shared_buffers in 8 kB pages, work_mem
-    in kB); enums as the name the server reports for them (`huge_pages = yes` → "on"); strings as given
-    (their per-parameter check hooks, such as DateStyle's, are not modelled)."""
+    in kB), after the two memory clamps the server applies silently (wal_buffers ≥ 4 pages,
+    autovacuum_work_mem ≥ 1 MB unless -1); enums as the name the server reports for them
+    (`huge_pages = yes` → "on"); strings as given. Other per-parameter check hooks (DateStyle's
+    syntax, max_stack_depth against the platform's stack limit, ...) are not modelled."""
     if spec.vartype == "integer":
         return _parse_int(spec, raw)
     if spec.vartype == "real":
