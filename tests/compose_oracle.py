@@ -77,7 +77,8 @@ def compose_config(
     for name, text in (files or {}).items():
         (directory / name).write_bytes(text.encode())
     completed = subprocess.run(
-        [str(COMPOSE_BINARY), "-f", "compose.yaml", "--project-directory", str(directory), "config", "--format", "json"],
+        [str(COMPOSE_BINARY), "-f", "compose.yaml", "--project-directory", str(directory)]
+        + ["config", "--format", "json"],
         cwd=directory,
         env=dict(env or {}),
         capture_output=True,
@@ -108,7 +109,9 @@ def unescape(value: str) -> str:
     return value.replace("$$", "$")
 
 
-_FIELD_ERROR = re.compile(r"^'services\[(?P<service>[^\]]+)\]\.(?P<field>[^']+)' (?P<message>.*)$", re.MULTILINE)
+_FIELD_ERROR = re.compile(
+    r"^'services\[(?P<service>[^\]]+)\]\.(?P<field>[^']+)' (?P<message>.*)$", re.MULTILINE
+)
 
 
 def field_errors(stderr: str) -> dict[str, str]:
