@@ -42,9 +42,11 @@ DEFAULT_OUTPUT = REPO / "mcplint" / "data" / "postgres" / "settings-{major}.json
 
 # pg_settings and describe-config print reals with %g, which turns DBL_MAX into this string.
 _PRINTED_DBL_MAX = "1.79769e+308"
-_DESCRIBE_TYPES = {"BOOLEAN": "bool", "INTEGER": "integer", "REAL": "real", "STRING": "string", "ENUM": "enum"}
+_DESCRIBE_TYPES = {"BOOLEAN": "bool", "INTEGER": "integer", "REAL": "real", "STRING": "string",
+                   "ENUM": "enum"}
 # The spellings PostgreSQL keeps as hidden enum entries (guc_tables.c / guc.c option arrays).
-_HIDDEN_ENUM_CANDIDATES = ("on", "off", "true", "false", "yes", "no", "1", "0", "debug", "info", "archive", "hot_standby")
+_HIDDEN_ENUM_CANDIDATES = ("on", "off", "true", "false", "yes", "no", "1", "0", "debug", "info", "archive",
+                           "hot_standby")
 
 _SETTINGS_QUERY = """
 select json_agg(json_build_object(

@@ -46,7 +46,8 @@ RUNTIME_COMPUTED = frozenset({"shared_memory_size", "shared_memory_size_in_huge_
 
 # A server log line: optional prefix (timestamp, pid), then severity and message.
 _LOG_LINE = re.compile(
-    r"^(?:.*? \[\d+\] )?(?P<severity>DEBUG\d?|LOG|INFO|NOTICE|WARNING|ERROR|FATAL|PANIC|DETAIL|HINT|CONTEXT):\s+(?P<text>.*)$"
+    r"^(?:.*? \[\d+\] )?"
+    r"(?P<severity>DEBUG\d?|LOG|INFO|NOTICE|WARNING|ERROR|FATAL|PANIC|DETAIL|HINT|CONTEXT):\s+(?P<text>.*)$"
 )
 
 

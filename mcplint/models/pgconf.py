@@ -66,20 +66,21 @@ class ParamSpec:
     enum_spellings: tuple[tuple[str, str], ...] = ()
 
 
-def _table_text(major: int) -> tuple[int, str]:
-    folder = resources.files("mcplint") / "data" / "postgres"
-    wanted = folder / f"settings-{major}.json"
-    if wanted.is_file():
-        return major, wanted.read_text(encoding="utf-8")
-    return FALLBACK_MAJOR, (folder / f"settings-{FALLBACK_MAJOR}.json").read_text(encoding="utf-8")
+def _data_text(name: str) -> str:
+    return (resources.files("mcplint") / "data" / "postgres" / name).read_text(encoding="utf-8")
+
+
+def _table_text(major: int) -> str:
+    if (resources.files("mcplint") / "data" / "postgres" / f"settings-{major}.json").is_file():
+        return _data_text(f"settings-{major}.json")
+    return _data_text(f"settings-{FALLBACK_MAJOR}.json")
 
 
 @functools.cache
 def settings_table(major: int = FALLBACK_MAJOR) -> Mapping[str, ParamSpec]:
     """Parameters by lower-case name. Majors without a generated table use PostgreSQL 15's."""
-    _, text = _table_text(major)
     table = {}
-    for key, entry in json.loads(text)["parameters"].items():
+    for key, entry in json.loads(_table_text(major))["parameters"].items():
         table[key] = ParamSpec(
             name=entry["name"],
             vartype=entry["vartype"],
@@ -99,7 +100,7 @@ def memory_defaults(major: int) -> Mapping[str, str]:
     """Defaults of the memory-relevant parameters for a major version, written as postgresql.conf
     values (parse them with `parse_value`). Parameters the version does not have are absent. Majors
     outside the researched range (13-18) use the nearest one."""
-    data = json.loads((resources.files("mcplint") / "data" / "postgres" / "defaults.json").read_text("utf-8"))
+    data = json.loads(_data_text("defaults.json"))
     known = sorted(int(m) for m in data["majors"])
     nearest = min(max(major, known[0]), known[-1])
     values = {}
@@ -145,13 +146,16 @@ _INTEGER_RANGE_HINT = "Value exceeds integer range."
 # Bytes per memory unit; a parameter's base unit may carry a multiple ("8kB" pages).
 _MEMORY_UNIT_BYTES = {"B": 1, "kB": 1024, "MB": 1024**2, "GB": 1024**3, "TB": 1024**4}
 _MEMORY_ORDER = ("TB", "GB", "MB", "kB", "B")
-# Time units and their size in milliseconds, largest first, as guc.c's conversion table lists them.
+# Time units, largest first as guc.c's conversion table lists them, and for each base unit how many
+# base units one of them is. guc.c spells these as C constant expressions; the same divisions give the
+# same doubles here (1.0 / 1000 is not exact, and must not be written as 0.001).
 _TIME_ORDER = ("d", "h", "min", "s", "ms", "us")
 _TIME_BASE_MULTIPLIERS = {
-    # guc.c spells these as C constant expressions; the same divisions give the same doubles here.
-    "ms": {"d": 1000 * 60 * 60 * 24, "h": 1000 * 60 * 60, "min": 1000 * 60, "s": 1000, "ms": 1, "us": 1.0 / 1000},
+    "ms": {"d": 1000 * 60 * 60 * 24, "h": 1000 * 60 * 60, "min": 1000 * 60, "s": 1000, "ms": 1,
+           "us": 1.0 / 1000},
     "s": {"d": 60 * 60 * 24, "h": 60 * 60, "min": 60, "s": 1, "ms": 1.0 / 1000, "us": 1.0 / (1000 * 1000)},
-    "min": {"d": 60 * 24, "h": 60, "min": 1, "s": 1.0 / 60, "ms": 1.0 / (1000 * 60), "us": 1.0 / (1000 * 1000 * 60)},
+    "min": {"d": 60 * 24, "h": 60, "min": 1, "s": 1.0 / 60, "ms": 1.0 / (1000 * 60),
+            "us": 1.0 / (1000 * 1000 * 60)},
 }
 _BASE_UNIT = re.compile(r"(\d*)(B|kB|MB|GB|TB)")
 
@@ -208,10 +212,11 @@ def _convert_to_base_unit(value: float, unit_text: str, base_unit: str) -> float
 
 
 def _rint(value: float) -> float:
-    """C rint() in the default rounding mode: round half to even; infinities pass through."""
+    """C rint() in the default rounding mode: round half to even, keeping the sign of a zero
+    (-0.4 gives -0.0, which the server prints as "-0"); infinities pass through."""
     if not math.isfinite(value):
         return value
-    return float(round(value))
+    return math.copysign(float(round(value)), value)
 
 
 def _skip_space(text: str, index: int) -> int:
@@ -330,7 +335,8 @@ def _parse_int(spec: ParamSpec, raw: str) -> int:
     if (spec.min is not None and result < spec.min) or (spec.max is not None and result > spec.max):
         unit = f" {spec.unit}" if spec.unit else ""
         raise PgValueError(
-            f'{result}{unit} is outside the valid range for parameter "{spec.name}" ({spec.min} .. {spec.max})'
+            f'{result}{unit} is outside the valid range for parameter "{spec.name}"'
+            f" ({spec.min} .. {spec.max})"
         )
     floor = _CLAMPED_MINIMUM.get(spec.name)
     if floor is not None and result != -1 and result < floor:
@@ -672,9 +678,8 @@ def _item(name_token: _Token, value_token: _Token) -> ConfEntry | Include:
     name = _ascii_lower(name_token.text)
     value = _deescape(value_token.text) if value_token.kind == _STRING else value_token.text
     if name in _INCLUDE_KINDS:
-        return Include(
-            name, value, name_token.line, name_token.start, value_token.end, value_token.start, value_token.end
-        )
+        return Include(name, value, name_token.line, name_token.start, value_token.end,
+                       value_token.start, value_token.end)
     return ConfEntry(
         name, value, name_token.line, name_token.start, name_token.end, value_token.start, value_token.end
     )
@@ -789,7 +794,8 @@ class _Loader:
                 if item.kind == "include_dir":
                     included = self.parse_directory(item.target, path, item.line, depth + 1)
                 else:
-                    included = self.parse_file(item.target, item.kind == "include", path, item.line, depth + 1)
+                    strict = item.kind == "include"
+                    included = self.parse_file(item.target, strict, path, item.line, depth + 1)
                 ok = ok and included
             else:
                 self.settings[item.name] = Setting(item.name, item.raw_value, Path(path), item, None)
@@ -855,8 +861,9 @@ _OPTSTRING = "B:bc:C:D:d:EeFf:h:ijk:lN:nOPp:r:S:sTt:W:-:"
 _ARG_OPTIONS = {"B": "shared_buffers", "N": "max_connections", "S": "work_mem", "h": "listen_addresses",
                 "k": "unix_socket_directories", "p": "port", "W": "post_auth_delay"}
 _FLAG_OPTIONS = {"E": ("log_statement", "all"), "e": ("datestyle", "euro"), "F": ("fsync", "false"),
-                 "i": ("listen_addresses", "*"), "l": ("ssl", "true"), "O": ("allow_system_table_mods", "true"),
-                 "P": ("ignore_system_indexes", "true"), "s": ("log_statement_stats", "true")}
+                 "i": ("listen_addresses", "*"), "l": ("ssl", "true"),
+                 "O": ("allow_system_table_mods", "true"), "P": ("ignore_system_indexes", "true"),
+                 "s": ("log_statement_stats", "true")}
 _PLAN_DISABLING = {"s": "enable_seqscan", "i": "enable_indexscan", "o": "enable_indexonlyscan",
                    "b": "enable_bitmapscan", "t": "enable_tidscan", "n": "enable_nestloop",
                    "m": "enable_mergejoin", "h": "enable_hashjoin"}
@@ -873,7 +880,8 @@ def _debug_settings(level: int, index: int) -> list[ArgSetting]:
     """postgres.c set_debug_options: what -d N turns on."""
     found = [ArgSetting("log_min_messages", f"debug{level}" if level > 0 else "notice", index)]
     if level >= 1:
-        found += [ArgSetting("log_connections", "true", index), ArgSetting("log_disconnections", "true", index)]
+        found.append(ArgSetting("log_connections", "true", index))
+        found.append(ArgSetting("log_disconnections", "true", index))
     if level >= 2:
         found.append(ArgSetting("log_statement", "all", index))
     for threshold, name in ((3, "debug_print_parse"), (4, "debug_print_plan"), (5, "debug_print_rewritten")):
@@ -897,7 +905,8 @@ def parse_server_args(argv: Sequence[str]) -> tuple[list[ArgSetting], list[str]]
     make the server refuse to start (unknown option, missing value, stray argument)."""
     settings: list[ArgSetting] = []
     problems: list[str] = []
-    start = 1 if argv and not argv[0].startswith("-") and posixpath.basename(argv[0]) in _SERVER_PROGRAMS else 0
+    named = bool(argv) and not argv[0].startswith("-") and posixpath.basename(argv[0]) in _SERVER_PROGRAMS
+    start = 1 if named else 0
     if len(argv) > start and argv[start] in _EXIT_AT_ONCE:
         problems.append(f'"{argv[start]}" makes postgres exit without starting a server')
         return settings, problems
@@ -946,7 +955,8 @@ def _option_settings(letter: str, argument: str, index: int, problems: list[str]
     if letter in ("c", "-"):
         name, equals, value = argument.partition("=")
         if not equals:
-            problems.append(f"--{argument} requires a value" if letter == "-" else f"-c {argument} requires a value")
+            spelled = f"--{argument}" if letter == "-" else f"-c {argument}"
+            problems.append(f"{spelled} requires a value")
             return []
         return [ArgSetting(_ascii_lower(name).replace("-", "_"), value, index)]
     if letter == "d":
