@@ -729,11 +729,10 @@ def _canonical(path: str) -> str:
     return posixpath.normpath(path) if path else path
 
 
-def _absolute_location(location: str, calling_file: str | None) -> str:
+def _absolute_location(location: str, calling_file: str) -> str:
     if location.startswith("/"):
         return location  # AbsoluteConfigLocation returns absolute paths untouched
-    base = posixpath.dirname(calling_file) if calling_file else "."
-    return _canonical(posixpath.join(base, location))
+    return _canonical(posixpath.join(posixpath.dirname(calling_file), location))
 
 
 class _Loader:
@@ -747,10 +746,10 @@ class _Loader:
         self.problems: list[tuple[Path, int, str]] = []
         self.stack: list[str] = []
 
-    def problem(self, calling_file: str | None, line: int, message: str) -> None:
-        self.problems.append((Path(calling_file) if calling_file else Path(), line, message))
+    def problem(self, calling_file: str, line: int, message: str) -> None:
+        self.problems.append((Path(calling_file), line, message))
 
-    def parse_file(self, config_file: str, strict: bool, calling_file: str | None, calling_line: int,
+    def parse_file(self, config_file: str, strict: bool, calling_file: str, calling_line: int,
                    depth: int) -> bool:
         if not config_file.strip(" \t\r\n"):
             self.problem(calling_file, calling_line, f'empty configuration file name: "{config_file}"')
@@ -760,7 +759,7 @@ class _Loader:
                          f'could not open configuration file "{config_file}": maximum nesting depth exceeded')
             return False
         path = _absolute_location(config_file, calling_file)
-        if calling_file is not None and path == calling_file:
+        if path == calling_file:
             self.problem(calling_file, calling_line, f'configuration file recursion in "{calling_file}"')
             return False
         if _canonical(path) in self.stack:
