@@ -20,11 +20,14 @@ immutable nodes whose `start`/`end` are character offsets into the text as given
 A byte order mark is the caller's business: strip it before calling, or offsets are still counted
 from the text as passed.
 
-Aliases reuse the anchored node object, so a document is a DAG. Its expanded size (what a consumer
-walking `items` would visit, merge sources counted in full) is computed with memoisation while it is
-built and a document larger than `max_nodes` is refused, as is one that go-yaml's decoder refuses
-for excessive aliasing, or one nested deeper than `max_depth` (so recursive consumers stay within
-Python's recursion limit). A refused document is returned as None with an error.
+Aliases reuse the anchored node object, so a document is a DAG. A document is refused (returned as
+None, with an error) when
+- its expanded size (what a walk of `items` visits, merge sources counted in full), computed with
+  memoisation while it is built, exceeds `max_nodes`: consumers walk the tree recursively;
+- go-yaml's decoder would stop it with "document contains excessive aliasing" (decode.go,
+  allowedAliasRatio), counted over the whole document; a merge source written as `<<: *anchor`
+  is not an alias for this count, because compose-go hands the decoder the anchored node itself;
+- it nests deeper than `max_depth`, which keeps recursive consumers within Python's limit.
 """
 
 from __future__ import annotations
@@ -37,7 +40,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from ruamel.yaml import YAML
-from ruamel.yaml.error import MarkedYAMLError, YAMLError as RuamelError
+from ruamel.yaml.error import YAMLError as RuamelError
 from ruamel.yaml.events import (
     AliasEvent,
     DocumentEndEvent,
@@ -54,10 +57,12 @@ from ruamel.yaml.scanner import Scanner
 
 # ------------------------------------------------------------------------------------------ nodes
 
+ScalarValue = str | int | float | bool | None
+
 
 @dataclass(frozen=True, slots=True, eq=False)
 class YScalar:
-    value: str | int | float | bool | None  # resolved with go-yaml rules (quoted scalars are str)
+    value: ScalarValue  # resolved with go-yaml rules (quoted scalars are str)
     text: str  # the content after YAML unescaping and folding
     tag: str | None  # explicit tag in go-yaml's short form ('!reset', '!!str', '!'), or None
     style: str  # '' plain, "'" single, '"' double, '|' literal, '>' folded
@@ -83,10 +88,12 @@ class YMap:
         object.__setattr__(self, "_positions", {key.text: index for index, (key, _) in enumerate(self.items)})
 
     def get(self, key: str) -> YNode | None:
+        """The value of the key whose text is `key` (keys are looked up by text: `1:` is "1")."""
         position = self._positions.get(key)
         return None if position is None else self.items[position][1]
 
     def key_node(self, key: str) -> YScalar | None:
+        """The key node itself: where the key is written (in the anchor's text if merged)."""
         position = self._positions.get(key)
         return None if position is None else self.items[position][0]
 
@@ -263,7 +270,7 @@ def _resolve_untagged(text: str, tag: str) -> tuple[str, object]:
     return _STR, text
 
 
-def _resolve_scalar(text: str, style: str, tag: str | None) -> tuple[str | int | float | bool | None, str, str | None]:
+def _resolve_scalar(text: str, style: str, tag: str | None) -> tuple[ScalarValue, str, str | None]:
     """The value go-yaml decodes into an untyped field, its resolved tag, and a decoding problem."""
     if tag == _STR or (style and tag in (None, "!")):
         return text, _STR, None
@@ -325,17 +332,18 @@ def _events(text: str) -> Iterator[Event]:
 
 
 def _syntax_error(error: RuamelError) -> YamlError:
+    """ruamel's report, placed where it found the problem (its `problem_mark`)."""
     if isinstance(error, ReaderError):
         character = error.character if isinstance(error.character, int) else ord(error.character)
         return YamlError(f"control characters are not allowed (#x{character:04x})", error.position)
-    if isinstance(error, MarkedYAMLError):
-        mark = error.problem_mark or error.context_mark
-        message = error.problem or "invalid YAML"
-        if error.context:
-            where = f" at line {error.context_mark.line + 1}" if error.context_mark is not None else ""
-            message = f"{message} ({error.context}{where})"
-        return YamlError(message, mark.index if mark is not None else 0)
-    return YamlError(str(error), 0)
+    problem, context = getattr(error, "problem", None), getattr(error, "context", None)
+    problem_mark, context_mark = getattr(error, "problem_mark", None), getattr(error, "context_mark", None)
+    message = problem or str(error)
+    if context:
+        where = f" at line {context_mark.line + 1}" if context_mark is not None else ""
+        message = f"{message} ({context}{where})"
+    mark = problem_mark or context_mark
+    return YamlError(message, mark.index if mark is not None else 0)
 
 
 # ------------------------------------------------------------------------------------ tree building
@@ -345,12 +353,14 @@ def _syntax_error(error: RuamelError) -> YamlError:
 _ALIAS_RATIO_LOW, _ALIAS_RATIO_HIGH = 400_000, 4_000_000
 
 
-def _allowed_alias_ratio(visits: int) -> float:
+def _excessive_aliasing(visits: int, alias_visits: int) -> bool:
     if visits <= _ALIAS_RATIO_LOW:
-        return 0.99
-    if visits >= _ALIAS_RATIO_HIGH:
-        return 0.10
-    return 0.99 - 0.89 * (visits - _ALIAS_RATIO_LOW) / (_ALIAS_RATIO_HIGH - _ALIAS_RATIO_LOW)
+        allowed = 0.99
+    elif visits >= _ALIAS_RATIO_HIGH:
+        allowed = 0.10
+    else:
+        allowed = 0.99 - 0.89 * (visits - _ALIAS_RATIO_LOW) / (_ALIAS_RATIO_HIGH - _ALIAS_RATIO_LOW)
+    return alias_visits > 100 and visits > 1000 and alias_visits / visits > allowed
 
 
 class _Refused(Exception):
@@ -401,7 +411,10 @@ class _Cost:
 _SCALAR_COST = _Cost(1, 1, 0)
 
 
-_NODE_EVENTS = (ScalarEvent, AliasEvent, MappingStartEvent, SequenceStartEvent, MappingEndEvent, SequenceEndEvent)
+_NODE_EVENTS = (
+    ScalarEvent, AliasEvent, MappingStartEvent, MappingEndEvent, SequenceStartEvent, SequenceEndEvent,
+)  # fmt: skip
+_MERGE_NEEDS_MAPS = "map merge requires map or sequence of maps as the value"
 
 
 class _Builder:
@@ -453,9 +466,9 @@ class _Builder:
                 raise _Refused(f"exceeded max depth of {self.max_depth}", start)
             if event.anchor is not None:
                 self.anchors[event.anchor] = _PENDING
-            self.stack.append(
-                _Open(start, event.anchor, _short_tag(event.tag), bool(event.flow_style), isinstance(event, MappingStartEvent))
-            )
+            is_map = isinstance(event, MappingStartEvent)
+            tag = _short_tag(event.tag)
+            self.stack.append(_Open(start, event.anchor, tag, bool(event.flow_style), is_map))
         else:  # MappingEndEvent or SequenceEndEvent
             frame = self.stack.pop()
             end = end if frame.flow else (frame.children[-1].end if frame.children else frame.start)
@@ -539,7 +552,8 @@ class _Builder:
             frame.visits += cost.visits
             frame.alias_visits += cost.alias_visits
         if frame.expanded > self.max_nodes:
-            raise _Refused(f"document expands to more than {self.max_nodes} nodes through aliases", child.start)
+            message = f"document expands to more than {self.max_nodes} nodes through aliases"
+            raise _Refused(message, child.start)
         frame.children.append(child)
 
     # -- collections
@@ -563,7 +577,8 @@ class _Builder:
                 continue
             if key.text in first_starts:
                 line = self._line_of(first_starts[key.text])
-                self.errors.append(YamlError(f"mapping key {_go_quote(key.text)} already defined at line {line}", key_child.start))
+                message = f"mapping key {_go_quote(key.text)} already defined at line {line}"
+                self.errors.append(YamlError(message, key_child.start))
                 continue
             first_starts[key.text] = key_child.start
             if not key_child.via_alias and _is_merge_key(key):
@@ -578,8 +593,6 @@ class _Builder:
         sources = [source for value in merge_values for source in self._merge_sources(value)]
         items = own
         if sources:
-            # go-yaml decodes the mapping's keys once more to know which ones merging must not override.
-            visits += sum(self._cost(child.node).visits for child in children[0::2])
             present = set(first_starts)
             for source in sources:
                 for key, value in source.items:
@@ -601,11 +614,9 @@ class _Builder:
             offender = next(item for item in node.items if not isinstance(item, YMap))
             # An item written inside the list is pointed at; one that came through an alias is not.
             written_here = node.start <= offender.start < node.end and not value.via_alias
-            self.errors.append(
-                YamlError("map merge requires map or sequence of maps as the value", offender.start if written_here else value.start)
-            )
+            self.errors.append(YamlError(_MERGE_NEEDS_MAPS, offender.start if written_here else value.start))
             return sources
-        self.errors.append(YamlError("map merge requires map or sequence of maps as the value", value.start))
+        self.errors.append(YamlError(_MERGE_NEEDS_MAPS, value.start))
         return []
 
     # -- documents
@@ -615,7 +626,7 @@ class _Builder:
         if not frame.children:
             return None
         root = frame.children[0]
-        if frame.alias_visits > 100 and frame.visits > 1000 and frame.alias_visits / frame.visits > _allowed_alias_ratio(frame.visits):
+        if _excessive_aliasing(frame.visits, frame.alias_visits):
             self.errors.append(YamlError("document contains excessive aliasing", root.start))
             return None
         node = root.node
@@ -634,13 +645,18 @@ def _is_merge_key(key: YScalar) -> bool:
     return key.text == "<<" and (key.tag == _MERGE or (key.tag in (None, "!") and key.style == ""))
 
 
+_GO_ESCAPES = {
+    '"': '\\"', "\\": "\\\\", "\a": "\\a", "\b": "\\b", "\f": "\\f",
+    "\n": "\\n", "\r": "\\r", "\t": "\\t", "\v": "\\v",
+}  # fmt: skip
+
+
 def _go_quote(text: str) -> str:
     """Go's %#v for a string, as in go-yaml's duplicate-key message."""
-    escapes = {'"': '\\"', "\\": "\\\\", "\a": "\\a", "\b": "\\b", "\f": "\\f", "\n": "\\n", "\r": "\\r", "\t": "\\t", "\v": "\\v"}
     quoted = []
     for character in text:
-        if character in escapes:
-            quoted.append(escapes[character])
+        if character in _GO_ESCAPES:
+            quoted.append(_GO_ESCAPES[character])
         elif character.isprintable():
             quoted.append(character)
         elif ord(character) < 0x80:
