@@ -70,6 +70,9 @@ def build_parser() -> argparse.ArgumentParser:
     files.add_argument("--config", type=Path, metavar="FILE", help="use this configuration file for every path")
     files.add_argument("--isolated", action="store_true", help="ignore all configuration files")
     files.add_argument("--force-exclude", action="store_true", help="apply `exclude` to paths named on the command line too")
+    compose = check.add_argument_group("compose")
+    compose.add_argument("--env-file", type=Path, action="append", metavar="FILE", help="read interpolation variables from FILE instead of each project's .env (repeatable)")
+    compose.add_argument("--profile", action="append", metavar="NAME", help="activate a Compose profile (repeatable; default: COMPOSE_PROFILES)")
 
     rule = commands.add_parser("rule", help="show a rule's documentation")
     rule.add_argument("rule", metavar="CODE|NAME")
@@ -124,6 +127,7 @@ def _check_command(args: argparse.Namespace) -> int:
     from mcplint.diagnostics import Applicability
     from mcplint.discovery import discover
     from mcplint.engine import fix, lint, write_changes
+    from mcplint.models.compose_loader import LoadOptions
     from mcplint.output import FORMATS, Report, formatter
     from mcplint.registry import expand_selector
 
@@ -154,11 +158,16 @@ def _check_command(args: argparse.Namespace) -> int:
     for problem in discovered.problems:
         print(f"mcplint: error: {problem}", file=sys.stderr)
 
+    load_options = LoadOptions(
+        environment=dict(os.environ),
+        env_files=tuple(args.env_file) if args.env_file else None,
+        profiles=tuple(args.profile) if args.profile else None,
+    )
     threshold = Applicability.UNSAFE if unsafe else Applicability.SAFE
     internal_errors: list[str] = []
     fixed = []
     if args.diff or args.fix:
-        outcome = fix(discovered, resolver, threshold, verbose=args.verbose)
+        outcome = fix(discovered, resolver, threshold, verbose=args.verbose, load_options=load_options)
         internal_errors += outcome.internal_errors + list(outcome.result.internal_errors)
         result = outcome.result
         fixed = outcome.applied
@@ -180,7 +189,7 @@ def _check_command(args: argparse.Namespace) -> int:
             return EXIT_FINDINGS if outcome.changed else EXIT_CLEAN
         internal_errors += write_changes(outcome.changed)
     else:
-        result = lint(discovered, resolver, verbose=args.verbose)
+        result = lint(discovered, resolver, verbose=args.verbose, load_options=load_options)
         internal_errors += list(result.internal_errors)
 
     diagnostics = result.diagnostics

@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import tempfile
 import traceback
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,6 +20,7 @@ from mcplint.config import ConfigResolver, Settings
 from mcplint.diagnostics import Applicability, Diagnostic, Fix, ParseProblem, Span
 from mcplint.discovery import Discovered
 from mcplint.fixes import apply_edits, choose_compatible, edits_by_source
+from mcplint.models.compose_loader import LoadOptions
 from mcplint.project import LoadedInputs, compose_file_model, dockerfile_model, load_inputs
 from mcplint.registry import Context, RegisteredRule, Scope, all_rules, find_rule
 from mcplint.source import SourceFile
@@ -48,8 +49,16 @@ class FixOutcome:
 class _Run:
     """One lint pass over a workspace."""
 
-    def __init__(self, workspace: Workspace, discovered: Discovered, resolver: ConfigResolver, verbose: bool) -> None:
+    def __init__(
+        self,
+        workspace: Workspace,
+        discovered: Discovered,
+        resolver: ConfigResolver,
+        verbose: bool,
+        load_options: LoadOptions | None = None,
+    ) -> None:
         self.workspace = workspace
+        self.load_options = load_options
         self.discovered = discovered
         self.resolver = resolver
         self.verbose = verbose
@@ -69,11 +78,10 @@ class _Run:
             self.errors.append(f"internal error in {registered.code} ({registered.name}) on {primary}: {detail}")
 
     def lint(self) -> LintResult:
-        inputs = load_inputs(self.workspace, self.discovered.dockerfiles, self.discovered.compose_files)
+        inputs = load_inputs(self.workspace, self.discovered.dockerfiles, self.discovered.compose_files, self.load_options)
         rules = [registered for registered in all_rules() if self._enabled_anywhere(registered)]
         raw: list[Diagnostic] = []
         problems = list(self._parse_problems(inputs))
-        broken = {id(problem.span.source) for problem in problems}
         for registered in rules:
             scope = registered.rule.scope
             if scope is Scope.DOCKERFILE:
@@ -82,16 +90,25 @@ class _Run:
                         raw.extend(self.run_rule(registered, dockerfile, dockerfile.path))
             elif scope is Scope.COMPOSE:
                 for compose in inputs.compose_projects:
-                    if compose.config is not None and not any(id(f.source) in broken for f in compose.files):
+                    if not compose.fatal:
                         raw.extend(self.run_rule(registered, compose, compose.main_file.source.path))
             elif scope is Scope.PROJECT:
                 for project in inputs.projects:
-                    primary = project.compose.main_file.source.path if project.compose else project.builds[0].dockerfile.path
-                    raw.extend(self.run_rule(registered, project, primary))
+                    if project.compose is None or not project.compose.fatal:
+                        raw.extend(self.run_rule(registered, project, project.primary_path))
         parse_rule = find_rule("MC001")
         if parse_rule is not None:
             raw.extend(self.run_rule(parse_rule, problems, Path.cwd()))
-        kept = [d for d in raw if Workspace.key(d.path) in self.requested and self.settings(d.path).is_enabled(d.code, d.path)]
+        kept = []
+        seen: set[tuple] = set()
+        for d in raw:
+            # The same Dockerfile can be built by two projects (compose.yml and compose.prod.yml).
+            identity = (d.code, Workspace.key(d.path), d.span.start, d.span.end, d.message)
+            if identity in seen:
+                continue
+            seen.add(identity)
+            if Workspace.key(d.path) in self.requested and self.settings(d.path).is_enabled(d.code, d.path):
+                kept.append(d)
         kept = self._apply_suppressions(kept, inputs)
         kept.sort(key=Diagnostic.sort_key)
         sources = self._requested_sources(inputs)
@@ -185,8 +202,15 @@ def _inside_any(ranges: list[tuple[int, int]]) -> Callable[[int], bool]:
     return inside
 
 
-def lint(discovered: Discovered, resolver: ConfigResolver, *, workspace: Workspace | None = None, verbose: bool = False) -> LintResult:
-    return _Run(workspace or Workspace(), discovered, resolver, verbose).lint()
+def lint(
+    discovered: Discovered,
+    resolver: ConfigResolver,
+    *,
+    workspace: Workspace | None = None,
+    verbose: bool = False,
+    load_options: LoadOptions | None = None,
+) -> LintResult:
+    return _Run(workspace or Workspace(), discovered, resolver, verbose, load_options).lint()
 
 
 # ------------------------------------------------------------------------------------- fixing
@@ -219,10 +243,11 @@ def fix(
     threshold: Applicability,
     *,
     verbose: bool = False,
+    load_options: LoadOptions | None = None,
 ) -> FixOutcome:
     requested = {Workspace.key(path) for path in discovered.requested}
     workspace = Workspace()
-    outcome = FixOutcome(result=lint(discovered, resolver, workspace=workspace, verbose=verbose))
+    outcome = FixOutcome(result=lint(discovered, resolver, workspace=workspace, verbose=verbose, load_options=load_options))
     seen_states: set[tuple[tuple[Path, str], ...]] = set()
     dropped: set[tuple[str, str, str]] = set()
     for _ in range(MAX_FIX_PASSES):
@@ -256,14 +281,14 @@ def fix(
         seen_states.add(state)
         workspace = Workspace(overlay, parent=workspace)
         outcome.applied.extend(d for d in chosen if d not in broken)
-        outcome.result = lint(discovered, resolver, workspace=workspace, verbose=verbose)
+        outcome.result = lint(discovered, resolver, workspace=workspace, verbose=verbose, load_options=load_options)
     else:
         outcome.internal_errors.append(
             f"internal error: fixes did not settle after {MAX_FIX_PASSES} passes; nothing was changed"
         )
         outcome.applied.clear()
         outcome.originals.clear()
-        outcome.result = lint(discovered, resolver, workspace=Workspace(), verbose=verbose)
+        outcome.result = lint(discovered, resolver, workspace=Workspace(), verbose=verbose, load_options=load_options)
         return outcome
     outcome.changed = {
         path: source for path, source in workspace.overlay.items()
@@ -342,6 +367,3 @@ def _write_atomically(target: Path, data: bytes) -> None:
             pass
         raise
 
-
-def applied_fixes(diagnostics: Iterable[Diagnostic]) -> list[Fix]:
-    return [d.fix for d in diagnostics if d.fix is not None]

@@ -1,15 +1,18 @@
-"""Linking: which Compose project builds which Dockerfile, from which context.
+"""Linking: which Compose service builds which Dockerfile, from which context, with which ignore file.
 
-A `Project` is what one `docker compose` project involves (its Compose files, and for each service
-that builds, the Dockerfile with its context), or a Dockerfile that no Compose file builds, whose
-context is then assumed to be its own directory. Files passed alone (as pre-commit does) are linked
-to the rest of their project by reading related files from disk.
+A `Project` is what one `docker compose` project involves — its Compose files, and for each service
+that builds, the Dockerfile with its context, build args, target and ignore file — or a Dockerfile
+that no Compose file builds, whose context is then assumed to be its own directory. A file passed
+alone (as pre-commit does) is linked to the rest of its project by reading the Compose files of the
+directories above it, up to the repository root.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 from mcplint.diagnostics import Span
@@ -18,11 +21,12 @@ from mcplint.models.compose import (
     DEFAULT_OVERRIDE_NAMES,
     ComposeFile,
     ComposeProject,
+    Located,
     Service,
-    load_project,
     parse_compose_file,
 )
-from mcplint.models.dockerfile import Dockerfile, parse_dockerfile
+from mcplint.models.compose_loader import LoadOptions, ProjectLoader
+from mcplint.models.dockerfile import Dockerfile, Stage, parse_dockerfile
 from mcplint.source import SourceFile
 from mcplint.workspace import Unreadable, Workspace
 
@@ -32,15 +36,40 @@ class BuildContext:
     path: Path
     assumed: bool  # no Compose file sets it: the Dockerfile's own directory is a guess
     origin: Span | None = None  # where Compose wrote it (`build.context`), when it did
+    named: Mapping[str, Located] = field(default_factory=dict)  # `additional_contexts`
+
+    def describe(self) -> str:
+        if self.assumed:
+            return f"{self.path} (assumed: the Dockerfile's directory; no Compose file builds it)"
+        if self.origin is not None:
+            line, _ = self.origin.source.location(self.origin.start)
+            return f"{self.path} (set by {self.origin.source.path}:{line})"
+        return f"{self.path} (the Compose default `.`)"
 
 
 @dataclass(frozen=True, eq=False)
 class Build:
     dockerfile: Dockerfile
     context: BuildContext
+    workspace: Workspace
     service: Service | None = None
-    args: Mapping[str, str] = field(default_factory=dict)
-    target: str | None = None
+    compose: ComposeProject | None = None
+    args: Mapping[str, str] = field(default_factory=dict)  # build args with known values
+    target: Located | None = None
+
+    @cached_property
+    def ignore_file(self) -> SourceFile | None:
+        """The ignore file BuildKit applies: `<Dockerfile>.dockerignore` beside it wins over the context's."""
+        beside = self.dockerfile.path.parent / f"{self.dockerfile.path.name}.dockerignore"
+        for candidate in (beside, self.context.path / ".dockerignore"):
+            loaded = self.workspace.read(candidate) if self.workspace.is_file(candidate) else None
+            if isinstance(loaded, SourceFile):
+                return loaded
+        return None
+
+    @cached_property
+    def final_stage(self) -> Stage | None:
+        return self.dockerfile.final_stage(str(self.target.value) if self.target else None)
 
 
 @dataclass(frozen=True, eq=False)
@@ -50,22 +79,22 @@ class Project:
     builds: tuple[Build, ...]
     workspace: Workspace
 
+    def build_for(self, service: Service) -> Build | None:
+        return next((build for build in self.builds if build.service is service), None)
+
+    @property
+    def primary_path(self) -> Path:
+        return self.compose.main_file.source.path if self.compose else self.builds[0].dockerfile.path
+
 
 @dataclass(frozen=True, eq=False)
 class LoadedInputs:
     """Everything one lint pass loaded: models of the requested files and the projects they belong to."""
 
     dockerfiles: tuple[Dockerfile, ...]
-    compose_projects: tuple[ComposeProject, ...]
+    compose_projects: tuple[ComposeProject, ...]  # projects that contain a requested Compose file
     projects: tuple[Project, ...]
     unreadable: tuple[Unreadable, ...]
-
-
-def is_compose_name(name: str) -> bool:
-    lowered = name.lower()
-    return lowered.endswith((".yml", ".yaml")) and (
-        lowered.startswith("compose") or lowered.startswith("docker-compose")
-    )
 
 
 def dockerfile_model(workspace: Workspace, source: SourceFile) -> Dockerfile:
@@ -83,45 +112,131 @@ def compose_group(path: Path, workspace: Workspace) -> list[Path]:
     Compose file (`docker-compose.prod.yml`) is its own project, since it is used with `-f`.
     """
     directory = path.parent
-    name = path.name
-    if name in DEFAULT_FILE_NAMES or name in DEFAULT_OVERRIDE_NAMES:
+    if path.name in DEFAULT_FILE_NAMES or path.name in DEFAULT_OVERRIDE_NAMES:
         main = next((directory / n for n in DEFAULT_FILE_NAMES if workspace.is_file(directory / n)), None)
         override = next((directory / n for n in DEFAULT_OVERRIDE_NAMES if workspace.is_file(directory / n)), None)
         group = [p for p in (main, override) if p is not None]
-        if path not in group:
-            group = [path]
-        return group
+        return group if Workspace.key(path) in {Workspace.key(p) for p in group} else [path]
     return [path]
 
 
-def load_inputs(workspace: Workspace, dockerfiles: Iterable[Path], compose_files: Iterable[Path]) -> LoadedInputs:
-    unreadable: list[Unreadable] = []
+def search_boundary(path: Path) -> Path:
+    """How far up related Compose files are looked for: the repository root, else the working
+    directory when the file is below it, else the file's own directory."""
+    directory = Path(os.path.abspath(path)).parent
+    for candidate in (directory, *directory.parents):
+        if (candidate / ".git").exists():
+            return candidate
+    cwd = Path(os.path.abspath(Path.cwd()))
+    return cwd if directory == cwd or cwd in directory.parents else directory
+
+
+class _Linker:
+    def __init__(self, workspace: Workspace, options: LoadOptions | None) -> None:
+        self.workspace = workspace
+        self.loader = ProjectLoader(self._read, lambda source: compose_file_model(workspace, source), options)
+        self.groups: dict[tuple[Path, ...], ComposeProject] = {}
+        self.unreadable: list[Unreadable] = []
+
+    def _read(self, path: Path) -> SourceFile | None:
+        if not self.workspace.is_file(path):
+            return None
+        loaded = self.workspace.read(path)
+        return loaded if isinstance(loaded, SourceFile) else None
+
+    def project_of(self, path: Path, requested: bool) -> ComposeProject | None:
+        group = tuple(Workspace.key(p) for p in compose_group(path, self.workspace))
+        if group in self.groups:
+            return self.groups[group]
+        readable = []
+        for member in group:
+            loaded = self.workspace.read(member)
+            if isinstance(loaded, Unreadable):
+                if requested and member == Workspace.key(path):
+                    self.unreadable.append(loaded)
+                continue
+            readable.append(member)
+        if not readable:
+            return None
+        project = self.loader.load(readable)
+        self.groups[group] = project
+        return project
+
+    def compose_files_above(self, dockerfile: Path) -> Iterable[Path]:
+        boundary = search_boundary(dockerfile)
+        directory = Path(os.path.abspath(dockerfile)).parent
+        while True:
+            for name, is_dir in self.workspace.list_dir(directory):
+                lowered = name.lower()
+                if not is_dir and lowered.endswith((".yml", ".yaml")) and lowered.startswith(("compose", "docker-compose")):
+                    yield directory / name
+            if directory == boundary or directory.parent == directory:
+                return
+            directory = directory.parent
+
+    def builds_of(self, compose: ComposeProject) -> list[Build]:
+        builds = []
+        for service in compose.services:
+            spec = service.build
+            if spec is None or spec.context is None:
+                continue
+            path = spec.dockerfile_path
+            if path is None or not self.workspace.is_file(path):
+                continue  # CTX005 reports it
+            loaded = self.workspace.read(path)
+            if not isinstance(loaded, SourceFile):
+                continue
+            args = {}
+            for name, located in spec.args.items():
+                value = located.value if located.value is not None else compose.environment.get(name)
+                if value is not None:
+                    args[name] = value
+            context = BuildContext(spec.context, False, spec.context_span if spec.context_written else None, spec.additional_contexts)
+            builds.append(
+                Build(dockerfile_model(self.workspace, loaded), context, self.workspace, service, compose, args, spec.target)
+            )
+        return builds
+
+
+def load_inputs(
+    workspace: Workspace,
+    dockerfiles: Iterable[Path],
+    compose_files: Iterable[Path],
+    options: LoadOptions | None = None,
+) -> LoadedInputs:
+    linker = _Linker(workspace, options)
+    requested_projects: list[ComposeProject] = []
+    for path in compose_files:
+        project = linker.project_of(path, requested=True)
+        if project is not None and project not in requested_projects:
+            requested_projects.append(project)
+
     dockerfile_models: list[Dockerfile] = []
+    linked_projects: list[ComposeProject] = list(requested_projects)
+    standalone: list[Dockerfile] = []
     for path in dockerfiles:
         loaded = workspace.read(path)
         if isinstance(loaded, Unreadable):
-            unreadable.append(loaded)
+            linker.unreadable.append(loaded)
             continue
-        dockerfile_models.append(dockerfile_model(workspace, loaded))
-
-    groups: dict[tuple[Path, ...], ComposeProject] = {}
-    for path in compose_files:
-        group = tuple(compose_group(path, workspace))
-        if group in groups:
-            continue
-        files: list[ComposeFile] = []
-        for member in group:
-            loaded = workspace.read(member)
-            if isinstance(loaded, Unreadable):
-                if member == path:
-                    unreadable.append(loaded)
+        model = dockerfile_model(workspace, loaded)
+        dockerfile_models.append(model)
+        key = Workspace.key(path)
+        built_by_any = False
+        for candidate in [*requested_projects, *(linker.project_of(p, False) for p in linker.compose_files_above(path))]:
+            if candidate is None:
                 continue
-            files.append(compose_file_model(workspace, loaded))
-        if files:
-            groups[group] = load_project(files)
+            if any(service.build and service.build.dockerfile_path and Workspace.key(service.build.dockerfile_path) == key for service in candidate.services):
+                built_by_any = True
+                if candidate not in linked_projects:
+                    linked_projects.append(candidate)
+        if not built_by_any:
+            standalone.append(model)
 
-    projects = [Project(project.directory, project, (), workspace) for project in groups.values()]
-    for model in dockerfile_models:
-        context = BuildContext(model.path.parent, assumed=True)
-        projects.append(Project(model.path.parent, None, (Build(model, context),), workspace))
-    return LoadedInputs(tuple(dockerfile_models), tuple(groups.values()), tuple(projects), tuple(unreadable))
+    projects = []
+    for compose in linked_projects:
+        projects.append(Project(compose.directory, compose, tuple(linker.builds_of(compose)), workspace))
+    for model in standalone:
+        context = BuildContext(Path(os.path.abspath(model.path.parent)), assumed=True)
+        projects.append(Project(model.path.parent, None, (Build(model, context, workspace),), workspace))
+    return LoadedInputs(tuple(dockerfile_models), tuple(requested_projects), tuple(projects), tuple(linker.unreadable))

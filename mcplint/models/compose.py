@@ -1,15 +1,19 @@
 """The Compose model: what `docker compose config` would see, with the span that wrote every value.
 
-Files are read by `yamlsrc` (go-yaml semantics, exact offsets). The resolved configuration is a tree
-of `CMap`/`CSeq`/`CScalar` whose every node keeps the `Span` of the text that wrote it — in the
-override file, the `extends` base or the anchor it came from — so a finding points at the line a
-user has to change. `Service` gives rules typed access to the keys they need.
+Files are read by `yamlsrc` (go-yaml semantics, exact offsets) and loaded by `compose_loader`
+(overrides, include, extends, interpolation, merging). The resolved configuration is a tree of
+`CMap`/`CSeq`/`CScalar` whose every node keeps the `Span` of the text that wrote it — in the override
+file, the `extends` base or the anchor it came from — so a finding points at the line a user has to
+change. `Service` gives rules typed views of the keys they need, in both short and long syntax.
 """
 
 from __future__ import annotations
 
+import os
+import posixpath
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +42,7 @@ class CScalar:
     value: Any  # str, int, float, bool or None, after interpolation
     span: Span  # where the value was written
     raw: str  # the text before interpolation
+    base_dir: Path | None = None  # what a relative path in this value is relative to
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -100,6 +105,14 @@ def to_plain(node: CNode | None) -> Any:
     return None
 
 
+@dataclass(frozen=True, slots=True)
+class Located:
+    """A value and the span of the text that decides it."""
+
+    value: Any
+    span: Span
+
+
 # ---------------------------------------------------------------------------------- raw files
 
 
@@ -117,54 +130,89 @@ class ComposeFile:
         return None
 
     def scalar_ranges(self) -> list[tuple[int, int]]:
+        """Offsets of every scalar: text inside them is a value, never a comment."""
         ranges: list[tuple[int, int]] = []
         seen: set[int] = set()
-
-        def walk(node: YNode | None) -> None:
+        stack: list[YNode | None] = list(self.documents)
+        while stack:
+            node = stack.pop()
             if node is None or id(node) in seen:
-                return
+                continue
             seen.add(id(node))
             if isinstance(node, YScalar):
                 ranges.append((node.start, node.end))
             elif isinstance(node, YMap):
                 for key, value in node.items:
-                    walk(key)
-                    walk(value)
+                    stack.append(key)
+                    stack.append(value)
             elif isinstance(node, YSeq):
-                for item in node.items:
-                    walk(item)
-
-        for document in self.documents:
-            walk(document)
+                stack.extend(node.items)
         ranges.sort()
         return ranges
 
 
 def parse_compose_file(source: SourceFile) -> ComposeFile:
     documents, errors = load_documents(source.text)
-    problems = [Problem(error.message, Span(source, error.start, min(error.start + 1, len(source.text)))) for error in errors]
-    if not errors and not any(isinstance(document, YMap) for document in documents):
-        if any(document is not None for document in documents):
-            first = next(document for document in documents if document is not None)
-            problems.append(Problem("a Compose file must be a mapping at the top level", Span(source, first.start, first.end)))
+    problems = [
+        Problem(error.message, Span(source, error.start, min(error.start + 1, len(source.text)))) for error in errors
+    ]
     return ComposeFile(source, tuple(documents), tuple(problems))
 
 
-def convert(node: YNode, source: SourceFile, budget: list[int] | None = None) -> CNode:
-    """Turn YAML nodes into the resolved tree (no interpolation in this first cut)."""
-    if isinstance(node, YScalar):
-        return CScalar(node.value, Span(source, node.start, node.end), node.text)
-    if isinstance(node, YSeq):
-        return CSeq(tuple(convert(item, source) for item in node.items), Span(source, node.start, node.end))
-    entries = {}
-    for key, value in node.items:
-        entries[str(key.value) if key.value is not None else "null"] = CEntry(
-            Span(source, key.start, key.end), convert(value, source)
-        )
-    return CMap(entries, Span(source, node.start, node.end), ((source, node),))
+# ------------------------------------------------------------------------------ service views
 
 
-# ------------------------------------------------------------------------------------- services
+@dataclass(frozen=True, slots=True)
+class BuildSpec:
+    node: CNode  # the `build` value (a string or a mapping)
+    context: Path | None  # absolute; None for a URL (git, https) context
+    context_text: str  # as written (after interpolation)
+    context_span: Span
+    context_written: bool  # False when the context is the default '.'
+    dockerfile: str  # relative to the context unless absolute ('Dockerfile' by default)
+    dockerfile_span: Span | None
+    dockerfile_inline: Located | None
+    args: Mapping[str, Located]  # value None: taken from the environment at build time
+    target: Located | None
+    additional_contexts: Mapping[str, Located]
+
+    @property
+    def dockerfile_path(self) -> Path | None:
+        if self.context is None or self.dockerfile_inline is not None:
+            return None
+        return Path(os.path.normpath(self.context / self.dockerfile))
+
+
+@dataclass(frozen=True, slots=True)
+class Healthcheck:
+    node: CMap
+    test: tuple[str, ...] | None  # normalised: a string becomes ("CMD-SHELL", string)
+    test_node: CNode | None
+    disabled: bool  # `disable: true` or test ["NONE"]
+    interval: Located | None
+    timeout: Located | None
+    start_period: Located | None
+    start_interval: Located | None
+    retries: Located | None
+
+
+@dataclass(frozen=True, slots=True)
+class Dependency:
+    name: str
+    condition: str  # service_started | service_healthy | service_completed_successfully
+    required: bool
+    span: Span  # the dependency's name where it is written
+    condition_span: Span | None
+
+
+@dataclass(frozen=True, slots=True)
+class Mount:
+    kind: str  # bind | volume | tmpfs | npipe | image | cluster
+    source: str | None
+    target: str
+    read_only: bool
+    span: Span
+    host_path: Path | None  # bind mounts: the absolute path on the host
 
 
 @dataclass(frozen=True, eq=False)
@@ -172,9 +220,18 @@ class Service:
     name: str
     key: Span  # the service's key where it is defined (findings about the whole service point here)
     config: CMap
+    enabled: bool = True  # false when its profiles are not active
+    env_file_values: Mapping[str, Located] = field(default_factory=dict)
+    project_directory: Path | None = None
+    # Interpolation variables of the project: a bare `environment: [KEY]` takes its value from them.
+    project_environment: Mapping[str, str] = field(default_factory=dict)
 
     def get(self, *path: str) -> CNode | None:
         return lookup(self.config, *path)
+
+    def located(self, *path: str) -> Located | None:
+        node = self.get(*path)
+        return Located(node.value, node.span) if isinstance(node, CScalar) else None
 
     @property
     def defining(self) -> tuple[SourceFile, YMap] | None:
@@ -186,6 +243,226 @@ class Service:
         value = scalar(self.get("image"))
         return str(value) if value is not None else None
 
+    def base_dir(self, node: CNode | None) -> Path:
+        if isinstance(node, CScalar) and node.base_dir is not None:
+            return node.base_dir
+        return self.project_directory or self.key.source.path.parent
+
+    @cached_property
+    def build(self) -> BuildSpec | None:
+        node = self.get("build")
+        if node is None:
+            return None
+        context_node = node if isinstance(node, CScalar) else lookup(node, "context")
+        if isinstance(context_node, CScalar) and context_node.value not in (None, ""):
+            context_text = str(context_node.value)
+            context_span, written = context_node.span, True
+        else:
+            context_text, context_span, written = ".", self.key if not isinstance(node, CMap) else node.span, False
+        base = self.base_dir(context_node if isinstance(context_node, CScalar) else None)
+        remote = "://" in context_text or context_text.startswith("git@") or context_text.endswith(".git")
+        context = None if remote else Path(os.path.normpath(base / context_text))
+        dockerfile_node = lookup(node, "dockerfile")
+        inline = lookup(node, "dockerfile_inline")
+
+        def mapping(name: str) -> dict[str, Located]:
+            values: dict[str, Located] = {}
+            found = lookup(node, name)
+            if isinstance(found, CMap):
+                for key, entry in found.entries.items():
+                    value = entry.value
+                    values[key] = Located(
+                        None if scalar(value) is None else _go_string(scalar(value)),
+                        value.span if isinstance(value, CScalar) else entry.key,
+                    )
+            elif isinstance(found, CSeq):
+                for item in found.items:
+                    if isinstance(item, CScalar) and item.value is not None:
+                        key, sep, value = str(item.value).partition("=")
+                        values[key] = Located(value if sep else None, item.span)
+            return values
+
+        return BuildSpec(
+            node=node,
+            context=context,
+            context_text=context_text,
+            context_span=context_span,
+            context_written=written,
+            dockerfile=str(scalar(dockerfile_node)) if scalar(dockerfile_node) else "Dockerfile",
+            dockerfile_span=dockerfile_node.span if isinstance(dockerfile_node, CScalar) else None,
+            dockerfile_inline=Located(str(inline.value), inline.span) if isinstance(inline, CScalar) and inline.value else None,
+            args=mapping("args"),
+            target=self.located("build", "target") if isinstance(node, CMap) else None,
+            additional_contexts=mapping("additional_contexts"),
+        )
+
+    @cached_property
+    def healthcheck(self) -> Healthcheck | None:
+        node = self.get("healthcheck")
+        if not isinstance(node, CMap):
+            return None
+        test_node = node.get("test")
+        test: tuple[str, ...] | None
+        if isinstance(test_node, CScalar) and test_node.value is not None:
+            test = ("CMD-SHELL", str(test_node.value))
+        elif isinstance(test_node, CSeq):
+            test = tuple(_go_string(scalar(item)) for item in test_node.items)
+        else:
+            test = None
+        disabled = scalar(node.get("disable")) is True or (test is not None and test[:1] == ("NONE",))
+        return Healthcheck(
+            node,
+            test,
+            test_node,
+            disabled,
+            *(self.located("healthcheck", key) for key in ("interval", "timeout", "start_period", "start_interval", "retries")),
+        )
+
+    @cached_property
+    def depends_on(self) -> tuple[Dependency, ...]:
+        node = self.get("depends_on")
+        found = []
+        if isinstance(node, CSeq):
+            for item in node.items:
+                if isinstance(item, CScalar) and item.value is not None:
+                    found.append(Dependency(str(item.value), "service_started", True, item.span, None))
+        elif isinstance(node, CMap):
+            for name, entry in node.entries.items():
+                condition = lookup(entry.value, "condition")
+                required = scalar(lookup(entry.value, "required"))
+                found.append(
+                    Dependency(
+                        name,
+                        str(scalar(condition) or "service_started"),
+                        required is not False,
+                        entry.key,
+                        condition.span if isinstance(condition, CScalar) else None,
+                    )
+                )
+        return tuple(found)
+
+    @cached_property
+    def environment(self) -> dict[str, Located]:
+        """The container's environment: `env_file` values, then `environment` over them."""
+        values = dict(self.env_file_values)
+        node = self.get("environment")
+        if isinstance(node, CMap):
+            for key, entry in node.entries.items():
+                value = scalar(entry.value)
+                text = _go_string(value) if value is not None else self.project_environment.get(key)
+                values[key] = Located(text, entry.value.span)
+        elif isinstance(node, CSeq):
+            for item in node.items:
+                if isinstance(item, CScalar) and item.value is not None:
+                    key, sep, value = str(item.value).partition("=")
+                    values[key] = Located(value if sep else self.project_environment.get(key), item.span)
+        return values
+
+    def _command(self, key: str) -> Located | None:
+        from mcplint.models.shellwords import CommandSplitError, split_command
+
+        node = self.get(key)
+        if isinstance(node, CScalar) and node.value is not None:
+            try:
+                return Located(tuple(split_command(str(node.value))), node.span)
+            except CommandSplitError:
+                return Located(None, node.span)
+        if isinstance(node, CSeq):
+            return Located(tuple(_go_string(scalar(item)) for item in node.items), node.span)
+        return None
+
+    @property
+    def command(self) -> Located | None:
+        """The argv `command:` gives (a string split as Compose splits it); value None if unsplittable."""
+        return self._command("command")
+
+    @property
+    def entrypoint(self) -> Located | None:
+        return self._command("entrypoint")
+
+    @cached_property
+    def volumes(self) -> tuple[Mount, ...]:
+        node = self.get("volumes")
+        if not isinstance(node, CSeq):
+            return ()
+        mounts = []
+        for item in node.items:
+            mount = _parse_mount(item, self.base_dir(item if isinstance(item, CScalar) else lookup(item, "source")))
+            if mount is not None:
+                mounts.append(mount)
+        return tuple(mounts)
+
+    @cached_property
+    def memory_limit(self) -> Located | None:
+        """The effective limit, as docker compose applies it: `deploy.resources.limits.memory` when
+        it is non-zero, else `mem_limit`. The value is the text (parse it with units.parse_bytes)."""
+        from mcplint.models.units import UnitError, parse_bytes
+
+        chosen = None
+        for path in (("deploy", "resources", "limits", "memory"), ("mem_limit",)):
+            located = self.located(*path)
+            if located is None or located.value is None:
+                continue
+            try:
+                if parse_bytes(located.value) == 0:
+                    continue
+            except (UnitError, TypeError):
+                pass
+            chosen = located
+            break
+        return chosen
+
+    @property
+    def profiles(self) -> tuple[str, ...]:
+        node = self.get("profiles")
+        return tuple(str(scalar(item)) for item in node.items) if isinstance(node, CSeq) else ()
+
+
+def _go_string(value: object) -> str:
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _parse_mount(item: CNode, base_dir: Path) -> Mount | None:
+    """A `volumes:` entry in short (`src:dst:ro`) or long syntax."""
+    if isinstance(item, CScalar) and isinstance(item.value, str):
+        parts = _split_volume(item.value)
+        if len(parts) == 1:
+            return Mount("volume", None, parts[0], False, item.span, None)
+        source, target = parts[0], parts[1]
+        options = parts[2].split(",") if len(parts) > 2 else []
+        is_path = source.startswith((".", "/", "~")) or "/" in source
+        kind = "bind" if is_path else "volume"
+        return Mount(kind, source, target, "ro" in options, item.span, _host_path(source, base_dir) if is_path else None)
+    if isinstance(item, CMap):
+        kind = str(scalar(item.get("type")) or "volume")
+        source = scalar(item.get("source"))
+        target = scalar(item.get("target"))
+        if target is None:
+            return None
+        host = _host_path(str(source), base_dir) if kind == "bind" and source else None
+        return Mount(kind, None if source is None else str(source), str(target), scalar(item.get("read_only")) is True, item.span, host)
+    return None
+
+
+def _split_volume(text: str) -> list[str]:
+    """Split `src:dst[:mode]`, keeping a Windows drive letter (`C:\\x`) in one piece."""
+    parts = text.split(":")
+    if len(parts) > 1 and len(parts[0]) == 1 and parts[0].isalpha() and parts[1].startswith(("\\", "/")):
+        parts = [parts[0] + ":" + parts[1], *parts[2:]]
+    return parts
+
+
+def _host_path(source: str, base_dir: Path) -> Path:
+    if source.startswith("~"):
+        return Path(os.path.expanduser(source))
+    return Path(os.path.normpath(base_dir / source)) if not posixpath.isabs(source) else Path(source)
+
 
 @dataclass(frozen=True, eq=False)
 class ComposeProject:
@@ -193,7 +470,11 @@ class ComposeProject:
     files: tuple[ComposeFile, ...]
     config: CMap | None
     services: tuple[Service, ...]
-    problems: tuple[Problem, ...] = field(default=())
+    problems: tuple[Problem, ...] = ()
+    extra_files: tuple[ComposeFile, ...] = ()  # read through extends and include
+    env_sources: tuple[SourceFile, ...] = ()  # `.env` and `--env-file` files read for interpolation
+    environment: Mapping[str, str] = field(default_factory=dict)  # interpolation variables
+    missing_variables: tuple[tuple[str, Span], ...] = ()  # unset, no default: Compose warns
 
     @property
     def main_file(self) -> ComposeFile:
@@ -202,18 +483,7 @@ class ComposeProject:
     def service(self, name: str) -> Service | None:
         return next((service for service in self.services if service.name == name), None)
 
-
-def load_project(files: list[ComposeFile]) -> ComposeProject:
-    """First cut: one file, no merging. The full loader (overrides, include, extends) replaces this."""
-    main = files[0]
-    problems = list(main.problems)
-    root = main.root
-    config = convert(root, main.source) if root is not None else None
-    services = []
-    if isinstance(config, CMap):
-        services_node = config.get("services")
-        if isinstance(services_node, CMap):
-            for name, entry in services_node.entries.items():
-                if isinstance(entry.value, CMap):
-                    services.append(Service(name, entry.key, entry.value))
-    return ComposeProject(main.source.path.parent, tuple(files), config if isinstance(config, CMap) else None, tuple(services), tuple(problems))
+    @property
+    def fatal(self) -> bool:
+        """Whether a file could not be read as YAML at all (rules would see half a project)."""
+        return any(f.problems for f in self.files) or self.config is None

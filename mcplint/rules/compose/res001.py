@@ -45,7 +45,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from mcplint.diagnostics import Diagnostic, Fix, Severity
-from mcplint.models.compose import ComposeProject, Service, scalar
+from mcplint.models.compose import ComposeProject, Service
 from mcplint.models.units import UnitError, parse_bytes
 from mcplint.registry import Context, FixAvailability, Rule, Scope
 from mcplint.yamledit import insert_path
@@ -69,19 +69,8 @@ RULE = Rule(
 
 
 def has_memory_limit(service: Service) -> bool:
-    for path in (("deploy", "resources", "limits", "memory"), ("mem_limit",)):
-        node = service.get(*path)
-        if node is None:
-            continue
-        value = scalar(node)
-        if isinstance(value, str) and "$" in value:
-            return True  # set from a variable we cannot see: assume the deployment sets it
-        try:
-            if parse_bytes(value) > 0:
-                return True
-        except (UnitError, TypeError):
-            return True  # a malformed limit is RES002's finding, not a missing one
-    return False
+    """Whether Compose applies a limit (`0` is none; a malformed value is RES002's finding, not ours)."""
+    return service.memory_limit is not None
 
 
 def check(project: ComposeProject, ctx: Context) -> Iterator[Diagnostic]:
