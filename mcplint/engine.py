@@ -35,6 +35,7 @@ class LintResult:
     diagnostics: tuple[Diagnostic, ...]
     internal_errors: tuple[str, ...] = ()
     sources: tuple[SourceFile, ...] = ()  # the requested files as linted
+    reportable: frozenset[Path] = frozenset()  # requested files and the files they pull in
 
 
 @dataclass
@@ -99,6 +100,7 @@ class _Run:
         parse_rule = find_rule("MC001")
         if parse_rule is not None:
             raw.extend(self.run_rule(parse_rule, problems, Path.cwd()))
+        self.reportable = self.requested | inputs.related
         kept = []
         seen: set[tuple] = set()
         for d in raw:
@@ -107,12 +109,12 @@ class _Run:
             if identity in seen:
                 continue
             seen.add(identity)
-            if Workspace.key(d.path) in self.requested and self.settings(d.path).is_enabled(d.code, d.path):
+            if Workspace.key(d.path) in self.reportable and self.settings(d.path).is_enabled(d.code, d.path):
                 kept.append(d)
         kept = self._apply_suppressions(kept, inputs)
         kept.sort(key=Diagnostic.sort_key)
         sources = self._requested_sources(inputs)
-        return LintResult(tuple(kept), tuple(self.errors), tuple(sources))
+        return LintResult(tuple(kept), tuple(self.errors), tuple(sources), frozenset(self.reportable))
 
     def _enabled_anywhere(self, registered: RegisteredRule) -> bool:
         if registered.rule.scope is Scope.META:
@@ -136,27 +138,34 @@ class _Run:
             sources.extend(f.source for f in compose.files if Workspace.key(f.source.path) in self.requested)
         return sources
 
-    def _suppressions(self, inputs: LoadedInputs) -> list[Suppression]:
-        found: list[Suppression] = []
-        for dockerfile in inputs.dockerfiles:
-            if "mcplint:" not in dockerfile.source.text:
-                continue
+    def _suppressions_of(self, source: SourceFile) -> list[Suppression]:
+        """Suppression comments of a file, read with the grammar of its kind."""
+        from mcplint.discovery import dockerfile_kind
+
+        if "mcplint:" not in source.text:
+            return []
+        name = source.path.name
+        if dockerfile_kind(name):
+            dockerfile = dockerfile_model(self.workspace, source)
             comments = [(c.start, c.end, c.line) for c in dockerfile.comments]
             lines = [(i.start_line, i.end_line) for i in dockerfile.instructions]
-            found.extend(dockerfile_suppressions(dockerfile.source, comments, lines))
-        seen: set[int] = set()
-        for compose in inputs.compose_projects:
-            for compose_file in compose.files:
-                source = compose_file.source
-                if id(source) in seen or Workspace.key(source.path) not in self.requested or "mcplint:" not in source.text:
-                    continue
-                seen.add(id(source))
-                ranges = compose_file.scalar_ranges()
-                found.extend(yaml_suppressions(source, _inside_any(ranges)))
+            return dockerfile_suppressions(source, comments, lines)
+        if name.lower().endswith((".yml", ".yaml")):
+            return yaml_suppressions(source, _inside_any(compose_file_model(self.workspace, source).scalar_ranges()))
+        # postgresql.conf, .env, .dockerignore: '#' starts a comment wherever it stands.
+        return yaml_suppressions(source, lambda offset: False)
+
+    def _suppressions(self, inputs: LoadedInputs, diagnostics: list[Diagnostic]) -> list[Suppression]:
+        sources: dict[int, SourceFile] = {id(s): s for s in self._requested_sources(inputs)}
+        for diagnostic in diagnostics:
+            sources.setdefault(id(diagnostic.source), diagnostic.source)
+        found: list[Suppression] = []
+        for source in sources.values():
+            found.extend(self._suppressions_of(source))
         return found
 
     def _apply_suppressions(self, diagnostics: list[Diagnostic], inputs: LoadedInputs) -> list[Diagnostic]:
-        suppressions = self._suppressions(inputs)
+        suppressions = self._suppressions(inputs, diagnostics)
         if not suppressions:
             return diagnostics
         by_source: dict[int, list[Suppression]] = {}
@@ -229,12 +238,13 @@ def problem_count(workspace: Workspace, source: SourceFile) -> int:
     return 0
 
 
-def fixable(diagnostic: Diagnostic, threshold: Applicability, requested: set[Path]) -> bool:
+def fixable(diagnostic: Diagnostic, threshold: Applicability, reportable: frozenset[Path]) -> bool:
     fix = diagnostic.fix
     if fix is None or fix.applicability < threshold:
         return False
-    # pre-commit hands us some files: a fix may only change files we were asked to lint.
-    return all(Workspace.key(source.path) in requested for source in fix.sources)
+    # pre-commit hands us some files: a fix may only change those and the files they pull in
+    # (a mounted postgresql.conf of a requested Compose file), never an unrelated file.
+    return all(Workspace.key(source.path) in reportable for source in fix.sources)
 
 
 def fix(
@@ -245,7 +255,6 @@ def fix(
     verbose: bool = False,
     load_options: LoadOptions | None = None,
 ) -> FixOutcome:
-    requested = {Workspace.key(path) for path in discovered.requested}
     workspace = Workspace()
     outcome = FixOutcome(result=lint(discovered, resolver, workspace=workspace, verbose=verbose, load_options=load_options))
     seen_states: set[tuple[tuple[Path, str], ...]] = set()
@@ -253,7 +262,7 @@ def fix(
     for _ in range(MAX_FIX_PASSES):
         candidates = [
             d for d in outcome.result.diagnostics
-            if fixable(d, threshold, requested) and _fix_key(d) not in dropped
+            if fixable(d, threshold, outcome.result.reportable) and _fix_key(d) not in dropped
         ]  # fmt: skip
         chosen_fixes = choose_compatible(d.fix for d in candidates)
         if not chosen_fixes:

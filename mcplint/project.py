@@ -95,6 +95,9 @@ class LoadedInputs:
     compose_projects: tuple[ComposeProject, ...]  # projects that contain a requested Compose file
     projects: tuple[Project, ...]
     unreadable: tuple[Unreadable, ...]
+    # Files reached from a requested Compose file (the Dockerfiles it builds, their ignore files,
+    # env files, mounted config files): findings and fixes may land in them too.
+    related: frozenset[Path] = frozenset()
 
 
 def dockerfile_model(workspace: Workspace, source: SourceFile) -> Dockerfile:
@@ -234,9 +237,31 @@ def load_inputs(
             standalone.append(model)
 
     projects = []
+    related: set[Path] = set()
     for compose in linked_projects:
-        projects.append(Project(compose.directory, compose, tuple(linker.builds_of(compose)), workspace))
+        project = Project(compose.directory, compose, tuple(linker.builds_of(compose)), workspace)
+        projects.append(project)
+        if compose in requested_projects:
+            related.update(_related_files(project))
     for model in standalone:
         context = BuildContext(Path(os.path.abspath(model.path.parent)), assumed=True)
         projects.append(Project(model.path.parent, None, (Build(model, context, workspace),), workspace))
-    return LoadedInputs(tuple(dockerfile_models), tuple(requested_projects), tuple(projects), tuple(linker.unreadable))
+    return LoadedInputs(
+        tuple(dockerfile_models), tuple(requested_projects), tuple(projects), tuple(linker.unreadable), frozenset(related)
+    )
+
+
+def _related_files(project: Project) -> Iterable[Path]:
+    assert project.compose is not None
+    for build in project.builds:
+        yield Workspace.key(build.dockerfile.path)
+        if build.ignore_file is not None:
+            yield Workspace.key(build.ignore_file.path)
+    for source in project.compose.env_sources:
+        yield Workspace.key(source.path)
+    for service in project.compose.services:
+        for located in service.env_file_values.values():
+            yield Workspace.key(located.span.source.path)
+        for mount in service.volumes:
+            if mount.host_path is not None and project.workspace.is_file(mount.host_path):
+                yield Workspace.key(mount.host_path)
