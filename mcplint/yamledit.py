@@ -65,8 +65,8 @@ def render_inline(value: Any) -> str:
 
 def indentation_unit(source: SourceFile, mapping: YMap, parent_key_start: int | None) -> int:
     """The file's indentation step, judged from a mapping and the key that holds it."""
-    if parent_key_start is not None and mapping.items and not mapping.flow:
-        step = _column(source, mapping.items[0][0].start) - _column(source, parent_key_start)
+    if parent_key_start is not None and not mapping.flow:
+        step = _column(source, mapping.start) - _column(source, parent_key_start)
         if step > 0:
             return step
     for match in re.finditer(r"^( +)\S", source.text, re.M):
@@ -76,11 +76,6 @@ def indentation_unit(source: SourceFile, mapping: YMap, parent_key_start: int | 
 
 def _column(source: SourceFile, offset: int) -> int:
     return offset - source.line_start(source.line_of(offset))
-
-
-def _own_items(mapping: YMap) -> list[tuple[YScalar, YNode]]:
-    """Entries written in this mapping's own text (not merged in from an anchor elsewhere)."""
-    return [(key, value) for key, value in mapping.items if mapping.start <= key.start < mapping.end]
 
 
 def insert_path(
@@ -115,13 +110,10 @@ def insert_path(
     newline = source.newline
     if current.flow:
         return _insert_flow(source, current, new_key, remaining)
-    items = _own_items(current)
-    if not items:
-        return None
     unit = indentation_unit(source, current, current_key)
-    column = _column(source, items[0][0].start)
-    last_value = items[-1][1]
-    anchor = _end_of_node(source, last_value)
+    # A block mapping starts at its first key, merge keys included: its column is the mapping's.
+    column = _column(source, current.start)
+    anchor = _end_of_node(source, current)
     if isinstance(remaining, (dict, list)) and remaining:
         body = f"{' ' * column}{new_key}:{newline}{render_block(remaining, column + unit, unit, newline)}"
     else:
@@ -132,7 +124,8 @@ def insert_path(
 def _end_of_node(source: SourceFile, node: YNode) -> int:
     """Where to append after a node: the end of its last line, before the line break.
 
-    Block scalars end after their trailing newline; step back to the end of their last content line.
+    A mapping's span ends with its last content as written here (merge keys and aliases included,
+    trailing comments excluded); block scalars end after their trailing newline, so step back over it.
     """
     end = node.end
     text = source.text
@@ -156,9 +149,10 @@ def sequence_append(source: SourceFile, sequence: YSeq, value: Any) -> Edit | No
         return Edit.insert(source, close, (", " if inner else "") + render_inline(value))
     if not sequence.items:
         return None
-    last = sequence.items[-1]
     first = sequence.items[0]
+    if not sequence.start <= first.start < sequence.end:
+        return None  # the first item is an alias to a node written elsewhere: no column to copy
     line_start = source.line_start(source.line_of(first.start))
     dash = source.text.rfind("-", line_start, first.start)
     column = dash - line_start if dash >= 0 else _column(source, first.start) - 2
-    return Edit.insert(source, _end_of_node(source, last), f"{source.newline}{' ' * column}- {render_inline(value)}")
+    return Edit.insert(source, _end_of_node(source, sequence), f"{source.newline}{' ' * column}- {render_inline(value)}")
