@@ -214,6 +214,23 @@ def load_inputs(
         if project is not None and project not in requested_projects:
             requested_projects.append(project)
 
+    # Which projects build which Dockerfile, indexed once per project (a tree can hold thousands).
+    built_by: dict[Path, list[ComposeProject]] = {}
+    indexed: set[int] = set()
+
+    def index(project: ComposeProject) -> None:
+        if id(project) in indexed:
+            return
+        indexed.add(id(project))
+        for service in project.services:
+            path = service.build.dockerfile_path if service.build else None
+            if path is not None:
+                builders = built_by.setdefault(Workspace.key(path), [])
+                if project not in builders:
+                    builders.append(project)
+
+    for project in requested_projects:
+        index(project)
     dockerfile_models: list[Dockerfile] = []
     linked_projects: list[ComposeProject] = list(requested_projects)
     standalone: list[Dockerfile] = []
@@ -224,16 +241,15 @@ def load_inputs(
             continue
         model = dockerfile_model(workspace, loaded)
         dockerfile_models.append(model)
-        key = Workspace.key(path)
-        built_by_any = False
-        for candidate in [*requested_projects, *(linker.project_of(p, False) for p in linker.compose_files_above(path))]:
-            if candidate is None:
-                continue
-            if any(service.build and service.build.dockerfile_path and Workspace.key(service.build.dockerfile_path) == key for service in candidate.services):
-                built_by_any = True
-                if candidate not in linked_projects:
-                    linked_projects.append(candidate)
-        if not built_by_any:
+        for compose_path in linker.compose_files_above(path):
+            candidate = linker.project_of(compose_path, requested=False)
+            if candidate is not None:
+                index(candidate)
+        builders = built_by.get(Workspace.key(path), [])
+        for candidate in builders:
+            if candidate not in linked_projects:
+                linked_projects.append(candidate)
+        if not builders:
             standalone.append(model)
 
     projects = []
