@@ -21,7 +21,7 @@ from urllib.request import url2pathname
 
 import jsonschema
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from ruamel.yaml import YAML
 
@@ -381,10 +381,36 @@ def test_fingerprints(tmp_path: Path, produced) -> None:  # noqa: ANN001
 # ------------------------------------------------------------------------------- fixes
 
 
-def offset_of(text: str, line: int, column: int) -> int:
-    """A SARIF line/column in `text` (lines end at '\\n', columns are code points) as an offset."""
+def offset_of(text: str, line: int, column: int, *, trim_indentation: bool = False) -> int:
+    """A SARIF line/column in `text` (lines end at '\\n', columns are code points) as an offset.
+
+    With `trim_indentation`, a position inside the line's indentation moves to its first non-blank
+    character, as the VS Code SARIF viewer does with the start of every region (regionToSelection.ts).
+    """
     starts = [0] + [index + 1 for index, char in enumerate(text) if char == "\n"]
-    return starts[line - 1] + column - 1
+    offset = starts[line - 1] + column - 1
+    if trim_indentation:
+        end = text.find("\n", starts[line - 1])
+        content = text[starts[line - 1] : len(text) if end < 0 else end].rstrip("\r")
+        offset = max(offset, starts[line - 1] + len(content) - len(content.lstrip()))
+    return offset
+
+
+def locate_replacements(text: str, replacements: list[dict]) -> list[tuple[int, int, str]]:
+    """SARIF replacements as (start, end, content) offsets into `text`, located as the VS Code viewer does."""
+    located = []
+    for replacement in replacements:
+        region = replacement["deletedRegion"]
+        start = offset_of(text, region["startLine"], region["startColumn"], trim_indentation=True)
+        end = offset_of(text, region["endLine"], region["endColumn"])
+        located.append((start, end, replacement.get("insertedContent", {}).get("text", "")))
+    return located
+
+
+def apply_located(text: str, edits: list[tuple[int, int, str]]) -> str:
+    for start, end, content in sorted(edits, reverse=True):
+        text = text[:start] + content + text[end:]
+    return text
 
 
 def artifact_path(location: dict, base: Path) -> Path:
@@ -400,8 +426,9 @@ def read_text(path: Path) -> tuple[str, str]:
 
 
 def apply_sarif_fixes(document: dict, allowed: set[str]) -> int:
-    """Apply the primary fix of each result whose applicability is allowed; skip fixes that touch an
-    already chosen replacement (they wait for the next pass). Returns how many fixes were applied."""
+    """Apply the primary fix of each result whose applicability is allowed, locating regions as the
+    VS Code viewer does; skip fixes that touch an already chosen replacement (they wait for the next
+    pass). Returns how many fixes were applied."""
     run = document["runs"][0]
     base = Path(url2pathname(urlparse(run["originalUriBaseIds"]["%SRCROOT%"]["uri"]).path))
     texts: dict[Path, tuple[str, str]] = {}
@@ -415,11 +442,7 @@ def apply_sarif_fixes(document: dict, allowed: set[str]) -> int:
         for change in primary[0]["artifactChanges"]:
             path = artifact_path(change["artifactLocation"], base)
             bom, text = texts.setdefault(path, read_text(path))
-            for replacement in change["replacements"]:
-                region = replacement["deletedRegion"]
-                start = offset_of(text, region["startLine"], region["startColumn"])
-                end = offset_of(text, region["endLine"], region["endColumn"])
-                planned.append((path, start, end, replacement.get("insertedContent", {}).get("text", "")))
+            planned += [(path, *located) for located in locate_replacements(text, change["replacements"])]
         if any(
             path == other_path and start <= other_end and other_start <= end
             for path, start, end, _ in planned
@@ -432,9 +455,7 @@ def apply_sarif_fixes(document: dict, allowed: set[str]) -> int:
         applied += 1
     for path, edits in chosen.items():
         bom, text = texts[path]
-        for start, end, content in sorted(edits, reverse=True):
-            text = text[:start] + content + text[end:]
-        path.write_bytes((bom + text).encode("utf-8"))
+        path.write_bytes((bom + apply_located(text, edits)).encode("utf-8"))
     return applied
 
 
@@ -484,7 +505,8 @@ MIXED_TREE = {
     "my dir/web.dockerfile": "from alpine:3.20 AS web\n",
     # an unused suppression whose fix deletes a whole line (a region ending on the next line)
     "svc/Dockerfile": "# mcplint: ignore[DF001]\nFROM alpine:3.20 AS base\n",
-    "compose.yaml": "services:\n  api:\n    build: ./svc\n  café:\n    image: redis:7-alpine\n",
+    # an unused own-line suppression inside a mapping: removing it must keep the next line's indentation
+    "compose.yaml": "services:\n  api:\n    build: ./svc\n  # mcplint: ignore[DF001]\n  café:\n    image: redis:7-alpine\n",
 }  # fmt: skip
 
 
@@ -497,7 +519,9 @@ def test_sarif_fixes_do_what_fix_does_on_a_mixed_tree(tmp_path: Path, monkeypatc
     assert result["Dockerfile"] == "\ufeff# é 🐳\r\nFROM alpine:3.20 AS build\r\nRUN true\r\nFROM build AS final\r\n".encode()
     assert result["my dir/web.dockerfile"] == b"from alpine:3.20 as web\n"
     assert result["svc/Dockerfile"] == b"FROM alpine:3.20 AS base\n"
-    assert (result["compose.yaml"] != MIXED_TREE["compose.yaml"].encode()) is unsafe
+    compose = result["compose.yaml"].decode("utf-8")
+    assert "# mcplint" not in compose and "\n  café:\n    image: redis:7-alpine\n" in compose
+    assert ("memory:" in compose) is unsafe
 
 
 @pytest.mark.parametrize("unsafe", [False, True], ids=["safe", "unsafe"])
@@ -579,6 +603,48 @@ def test_fix_structure_across_files_with_alternatives(tmp_path: Path, produced) 
     assert apply_sarif_fixes(produced(sarif_text(Report([diagnostic], root=tmp_path))), {"unsafe"}) == 1
     assert dockerfile.path.read_text(encoding="utf-8") == "FROM c\nRUN x\nUSER c\n"
     assert compose.path.read_text(encoding="utf-8") == "services:\n  c:\n    build: .\n"
+
+
+@st.composite
+def indented_text_and_edit(draw: st.DrawFn) -> tuple[str, int, int, str]:
+    lines = draw(st.lists(st.text(alphabet=" \tab#:", max_size=8), min_size=1, max_size=6))
+    text = draw(st.sampled_from(["\n", "\r\n"])).join(lines) + draw(st.sampled_from(["", "\n"]))
+    start = draw(st.integers(0, len(text)))
+    end = draw(st.integers(start, min(len(text), start + 12)))
+    content = draw(st.text(alphabet=" \nxy", max_size=4))
+    return text, start, end, content
+
+
+@settings(max_examples=300, deadline=None)
+@given(indented_text_and_edit())
+def test_every_fix_region_survives_the_viewers_indentation_trimming(case: tuple[str, int, int, str]) -> None:
+    text, start, end, content = case
+    first_line = text.split("\n", 1)[0].rstrip("\r")
+    # On line 1 there is no earlier line to start from: an edit inside its indentation is the one
+    # case the viewer cannot apply (no rule edits there).
+    assume(start > len(first_line) or start >= len(first_line) - len(first_line.lstrip()))
+    if "\r\n" in text:
+        # an edit never splits a CRLF line break
+        assume(not (0 < start < len(text) and text[start - 1 : start + 1] == "\r\n"))
+        assume(not (0 < end < len(text) and text[end - 1 : end + 1] == "\r\n"))
+    source = SourceFile(Path("/project/Dockerfile"), text)
+    edit = Edit(source, start, end, content)
+    diagnostic = Diagnostic("DF001", "from-as-casing", Severity.WARNING, "m", Span(source, start, end), Fix.safe("t", edit))
+    stream = io.StringIO()
+    write(Report([diagnostic], root=Path("/project")), stream)
+    (change,) = json.loads(stream.getvalue())["runs"][0]["results"][0]["fixes"][0]["artifactChanges"]
+    assert apply_located(text, locate_replacements(text, change["replacements"])) == text[:start] + content + text[end:]
+
+
+def test_removing_an_indented_line_starts_at_the_end_of_the_line_before(tmp_path: Path, produced) -> None:  # noqa: ANN001
+    source = SourceFile(tmp_path / "compose.yaml", "a:\n  # x\n  b: 1\n")
+    start = source.text.index("  # x")
+    edit = Edit(source, start, source.text.index("  b:"), "")
+    diagnostic = Diagnostic("MC002", "unused-suppression", Severity.WARNING, "m", Span(source, start + 2, start + 5), Fix.safe("Remove", edit))
+    (fix,) = only_result(produced(sarif_text(Report([diagnostic], root=tmp_path))))["fixes"]
+    assert fix["artifactChanges"][0]["replacements"] == [
+        {"deletedRegion": {"startLine": 1, "startColumn": 3, "endLine": 3, "endColumn": 1}, "insertedContent": {"text": "\n"}}
+    ]
 
 
 # ------------------------------------------------------------------------------ corpus

@@ -3,9 +3,10 @@
 One run with the full rule list (GitHub requires `rules`, short and full descriptions and help), every
 result with an explicit level, one location whose URI is relative to the repository root (`%SRCROOT%`)
 and a region with all four line/column fields, GitHub's `primaryLocationLineHash` plus mcplint's own
-`mcplint/v1` key, and every fix of a finding as SARIF `fixes` (replacements against the unmodified
-file). Lines end at '\\n' ('\\r\\n' included), SARIF's default `newlineSequences`; columns count
-Unicode code points (`columnKind: unicodeCodePoints`) and end columns are exclusive. The document is
+`mcplint/v1` key, and every fix of a finding as SARIF `fixes`: replacements located in the unmodified
+file, never starting inside a line's indentation (where the VS Code viewer would misplace them).
+Lines end at '\\n' ('\\r\\n' included), SARIF's default `newlineSequences`; columns count Unicode code
+points (`columnKind: unicodeCodePoints`) and end columns are exclusive. The document is
 deterministic: keys and results are sorted and there are no timestamps.
 """
 
@@ -148,10 +149,31 @@ def region(found: Range) -> dict:
     }
 
 
+def outside_indentation(edit: Edit) -> tuple[int, int, str]:
+    """The edit as (start, end, content), moved so that it does not start inside a line's indentation.
+
+    The VS Code SARIF viewer moves the start of every region forward to the line's first non-blank
+    character (`regionToSelection.ts`, "Trim leading whitespace"), which would turn the removal of
+    an indented line into the removal of its text only, gluing its indentation to the next line. An
+    edit that starts inside the indentation (after line 1) is therefore written as starting at the
+    end of the previous line, with the text in between put back in front of its content: the same
+    change, which every consumer applies the same way.
+    """
+    source = edit.source
+    line = source.line_of(edit.start)
+    text = source.line_text(line)
+    indentation = len(text) - len(text.lstrip())
+    if line == 1 or edit.start - source.line_start(line) >= indentation:
+        return edit.start, edit.end, edit.content
+    start = source.line_end(line - 1)
+    return start, edit.end, source.text[start : edit.start] + edit.content
+
+
 def _replacement(edit: Edit) -> dict:
-    replacement: dict = {"deletedRegion": region(exact_range(edit.source, edit.start, edit.end))}
-    if edit.content:
-        replacement["insertedContent"] = {"text": edit.content}
+    start, end, content = outside_indentation(edit)
+    replacement: dict = {"deletedRegion": region(exact_range(edit.source, start, end))}
+    if content:
+        replacement["insertedContent"] = {"text": content}
     return replacement
 
 
