@@ -32,7 +32,9 @@ NASTY_MESSAGE = "100% of 2,048: too much\r\nsee: the docs, line 2"
 NASTY_DIRECTORY = "a,b:c%d"
 
 
-def diagnostic(path: Path, text: str, start: int, end: int, *, severity: Severity = Severity.WARNING, message: str = "m", **extra) -> Diagnostic:  # noqa: ANN003
+def diagnostic(
+    path: Path, text: str, start: int, end: int, *, severity: Severity = Severity.WARNING, message: str = "m", **extra
+) -> Diagnostic:  # noqa: ANN003
     return Diagnostic("DF001", "from-as-casing", severity, message, Span(SourceFile(path, text), start, end), **extra)
 
 
@@ -70,7 +72,9 @@ def test_annotation_fields_and_escaping(tmp_path: Path) -> None:
     path = tmp_path / NASTY_DIRECTORY / "Dockerfile"
     text = "FROM alpine:3.20 as build\n"
     start = text.index("as")
-    report = Report([diagnostic(path, text, start, start + 2, message=NASTY_MESSAGE, detail="50% more\nof it")], root=tmp_path)
+    report = Report(
+        [diagnostic(path, text, start, start + 2, message=NASTY_MESSAGE, detail="50% more\nof it")], root=tmp_path
+    )
     output = render(write_github, report)
     lines = output.splitlines()
     assert len(lines) == 1 and output.endswith("\n")  # a message's line breaks are escaped, never written
@@ -112,7 +116,12 @@ def test_fix_hint_and_internal_errors(tmp_path: Path) -> None:
     source_text = "FROM a as b\n"
     source = SourceFile(path, source_text)
     fixed = Diagnostic(
-        "DF001", "from-as-casing", Severity.WARNING, "m", Span(source, 7, 9), Fix.safe("Write `AS`", Edit(source, 7, 9, "AS"))
+        "DF001",
+        "from-as-casing",
+        Severity.WARNING,
+        "m",
+        Span(source, 7, 9),
+        Fix.safe("Write `AS`", Edit(source, 7, 9, "AS")),
     )
     report = Report([fixed], internal_errors=["internal error in XX001: boom, at a:1"], root=tmp_path)
     annotation, error = (parse_command(line) for line in render(write_github, report).splitlines())
@@ -124,11 +133,13 @@ def test_paths_are_relative_to_the_repository_root(tmp_path: Path) -> None:
     (tmp_path / ".git").mkdir()
     path = tmp_path / "services" / "api" / "Dockerfile"
     report = Report([diagnostic(path, "FROM a\n", 0, 4)], root=tmp_path / "services")
-    (_, properties, _), = (parse_command(line) for line in render(write_github, report).splitlines())
+    ((_, properties, _),) = (parse_command(line) for line in render(write_github, report).splitlines())
     assert properties["file"] == "services/api/Dockerfile"
 
 
-def test_cli_writes_one_annotation_per_finding(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+def test_cli_writes_one_annotation_per_finding(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(CHECKOUT)
     monkeypatch.delenv("MCPLINT_OUTPUT_FORMAT", raising=False)
     main(["check", "--output-format", "json", str(EXAMPLE)])
@@ -200,7 +211,9 @@ def test_fingerprints_are_unique_and_do_not_depend_on_the_line(tmp_path: Path) -
     assert set(fingerprints(text, tmp_path / "other" / "Dockerfile")).isdisjoint(keys)
 
 
-def test_cli_report_has_no_byte_order_mark(tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+def test_cli_report_has_no_byte_order_mark(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(CHECKOUT)
     monkeypatch.delenv("MCPLINT_OUTPUT_FORMAT", raising=False)
     output = tmp_path / "gl-code-quality-report.json"

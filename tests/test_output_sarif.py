@@ -227,7 +227,9 @@ def test_every_registered_rule_is_described(example_sarif: tuple[int, dict]) -> 
         assert properties["problem.severity"] == problem[rule.severity.label]
 
 
-def test_output_is_deterministic_with_sorted_keys_and_results(tmp_path: Path, produced, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: ANN001
+def test_output_is_deterministic_with_sorted_keys_and_results(
+    tmp_path: Path, produced, monkeypatch: pytest.MonkeyPatch
+) -> None:  # noqa: ANN001
     monkeypatch.chdir(CHECKOUT)
     _, first = run_cli(tmp_path / "a.sarif", "--unsafe-fixes", str(EXAMPLE))
     _, second = run_cli(tmp_path / "b.sarif", "--unsafe-fixes", str(EXAMPLE))
@@ -257,7 +259,9 @@ def test_internal_errors_become_notifications(tmp_path: Path, produced) -> None:
     report = Report(diagnostics=(), exit_code=2, internal_errors=["internal error in XX001: boom"], root=tmp_path)
     (invocation,) = produced(sarif_text(report))["runs"][0]["invocations"]
     assert invocation["executionSuccessful"] is False
-    assert invocation["toolExecutionNotifications"] == [{"level": "error", "message": {"text": "internal error in XX001: boom"}}]
+    assert invocation["toolExecutionNotifications"] == [
+        {"level": "error", "message": {"text": "internal error in XX001: boom"}}
+    ]
 
 
 # ------------------------------------------------------------- findings built by hand
@@ -266,7 +270,14 @@ def test_internal_errors_become_notifications(tmp_path: Path, produced) -> None:
 def finding(path: Path, text: str, start: int, end: int, *, code: str = "DF001", **extra) -> Diagnostic:  # noqa: ANN003
     source = SourceFile(path, text)
     registered = {r.code: r for r in all_rules()}[code]
-    return Diagnostic(code, registered.name, extra.pop("severity", registered.rule.severity), extra.pop("message", "m"), Span(source, start, end), **extra)
+    return Diagnostic(
+        code,
+        registered.name,
+        extra.pop("severity", registered.rule.severity),
+        extra.pop("message", "m"),
+        Span(source, start, end),
+        **extra,
+    )
 
 
 def only_result(document: dict) -> dict:
@@ -281,10 +292,17 @@ def region_of(result: dict) -> dict:
 def test_columns_count_code_points_and_end_columns_are_exclusive(tmp_path: Path, produced) -> None:  # noqa: ANN001
     text = 'FROM alpine:3.20\nLABEL a="🐳é" b=x\n'
     start = text.index("b=x")
-    result = only_result(produced(sarif_text(Report([finding(tmp_path / "Dockerfile", text, start, start + 3)], root=tmp_path))))
+    result = only_result(
+        produced(sarif_text(Report([finding(tmp_path / "Dockerfile", text, start, start + 3)], root=tmp_path)))
+    )
     line_start = text.index("LABEL")
     # Columns are 1-based code points: the whale is one column (it would be two UTF-16 code units).
-    assert region_of(result) == {"startLine": 2, "startColumn": start - line_start + 1, "endLine": 2, "endColumn": start - line_start + 4}
+    assert region_of(result) == {
+        "startLine": 2,
+        "startColumn": start - line_start + 1,
+        "endLine": 2,
+        "endColumn": start - line_start + 4,
+    }
     before = 'LABEL a="🐳é" '
     assert region_of(result)["startColumn"] == 14 == len(before) + 1
     assert len(before.encode("utf-16-le")) // 2 + 1 == 15  # what utf16CodeUnits would have said
@@ -302,7 +320,9 @@ def test_multi_line_regions(tmp_path: Path, produced) -> None:  # noqa: ANN001
         (len(text), len(text)): {"startLine": 5, "startColumn": 1, "endLine": 5, "endColumn": 1},
     }
     for (start, end), expected in cases.items():
-        result = only_result(produced(sarif_text(Report([finding(tmp_path / "Dockerfile", text, start, end)], root=tmp_path))))
+        result = only_result(
+            produced(sarif_text(Report([finding(tmp_path / "Dockerfile", text, start, end)], root=tmp_path)))
+        )
         assert region_of(result) == expected
 
 
@@ -337,12 +357,18 @@ def test_the_root_is_the_git_top_level_and_symlinks_are_resolved(tmp_path: Path,
     report = Report([finding(repository / "link" / "api" / "Dockerfile", "FROM a\n", 0, 4)], root=working_directory)
     run = produced(sarif_text(report))["runs"][0]
     assert run["originalUriBaseIds"]["%SRCROOT%"]["uri"] == repository.as_uri() + "/"
-    assert only_result({"runs": [run]})["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "services/api/Dockerfile"
+    assert (
+        only_result({"runs": [run]})["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+        == "services/api/Dockerfile"
+    )
 
 
 def test_message_carries_the_detail(tmp_path: Path, produced) -> None:  # noqa: ANN001
     diagnostic = finding(tmp_path / "Dockerfile", "FROM a\n", 0, 4, message="Too much", detail="a: 1\nb: 2")
-    assert only_result(produced(sarif_text(Report([diagnostic], root=tmp_path))))["message"]["text"] == "Too much\n\na: 1\nb: 2"
+    assert (
+        only_result(produced(sarif_text(Report([diagnostic], root=tmp_path))))["message"]["text"]
+        == "Too much\n\na: 1\nb: 2"
+    )
 
 
 def test_severity_sets_the_level_of_each_result(tmp_path: Path, produced) -> None:  # noqa: ANN001
@@ -360,7 +386,9 @@ def test_fingerprints(tmp_path: Path, produced) -> None:  # noqa: ANN001
     def results(content: str, *, bom: bool = False) -> list[dict]:
         source = SourceFile(path, content, has_bom=bom)
         found = [m.start() for m in re.finditer(" as ", content)]
-        diagnostics = [Diagnostic("DF001", "from-as-casing", Severity.WARNING, "m", Span(source, s + 1, s + 3)) for s in found]
+        diagnostics = [
+            Diagnostic("DF001", "from-as-casing", Severity.WARNING, "m", Span(source, s + 1, s + 3)) for s in found
+        ]
         return produced(sarif_text(Report(diagnostics, root=tmp_path)))["runs"][0]["results"]
 
     first, second = results(text)
@@ -473,7 +501,9 @@ def tree_texts(tree: Path) -> dict[str, bytes]:
     return {p.relative_to(tree).as_posix(): p.read_bytes() for p in sorted(tree.rglob("*")) if p.is_file()}
 
 
-def compare_with_cli_fix(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, tree: Path, produced, unsafe: bool, argv: list[str]) -> dict[str, bytes]:  # noqa: ANN001
+def compare_with_cli_fix(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, tree: Path, produced, unsafe: bool, argv: list[str]
+) -> dict[str, bytes]:  # noqa: ANN001
     """Fix one copy of `tree` through SARIF and one with `mcplint check --fix`; return the result."""
     through_sarif = tmp_path / "via-sarif"
     through_cli = tmp_path / "via-cli"
@@ -506,17 +536,26 @@ MIXED_TREE = {
     # an unused suppression whose fix deletes a whole line (a region ending on the next line)
     "svc/Dockerfile": "# mcplint: ignore[DF001]\nFROM alpine:3.20 AS base\n",
     # an unused own-line suppression inside a mapping: removing it must keep the next line's indentation
-    "compose.yaml": "services:\n  api:\n    build: ./svc\n  # mcplint: ignore[DF001]\n  café:\n    image: redis:7-alpine\n",
+    "compose.yaml": (
+        "services:\n  api:\n    build: ./svc\n  # mcplint: ignore[DF001]\n  café:\n    image: redis:7-alpine\n"
+    ),
 }  # fmt: skip
 
 
 @pytest.mark.parametrize("unsafe", [False, True], ids=["safe", "unsafe"])
-def test_sarif_fixes_do_what_fix_does_on_a_mixed_tree(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, produced, unsafe: bool) -> None:  # noqa: ANN001
+def test_sarif_fixes_do_what_fix_does_on_a_mixed_tree(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, produced, unsafe: bool
+) -> None:  # noqa: ANN001
     monkeypatch.delenv("MCPLINT_OUTPUT_FORMAT", raising=False)
     tree = tmp_path / "tree"
     _write_tree(tree, MIXED_TREE)
-    result = compare_with_cli_fix(tmp_path, monkeypatch, tree, produced, unsafe, ["--select", "DF001,MC002,RES001", "."])
-    assert result["Dockerfile"] == "\ufeff# é 🐳\r\nFROM alpine:3.20 AS build\r\nRUN true\r\nFROM build AS final\r\n".encode()
+    result = compare_with_cli_fix(
+        tmp_path, monkeypatch, tree, produced, unsafe, ["--select", "DF001,MC002,RES001", "."]
+    )
+    assert (
+        result["Dockerfile"]
+        == "\ufeff# é 🐳\r\nFROM alpine:3.20 AS build\r\nRUN true\r\nFROM build AS final\r\n".encode()
+    )
     assert result["my dir/web.dockerfile"] == b"from alpine:3.20 as web\n"
     assert result["svc/Dockerfile"] == b"FROM alpine:3.20 AS base\n"
     compose = result["compose.yaml"].decode("utf-8")
@@ -525,7 +564,9 @@ def test_sarif_fixes_do_what_fix_does_on_a_mixed_tree(tmp_path: Path, monkeypatc
 
 
 @pytest.mark.parametrize("unsafe", [False, True], ids=["safe", "unsafe"])
-def test_sarif_fixes_do_what_fix_does_on_the_example(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, produced, unsafe: bool) -> None:  # noqa: ANN001
+def test_sarif_fixes_do_what_fix_does_on_the_example(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, produced, unsafe: bool
+) -> None:  # noqa: ANN001
     monkeypatch.delenv("MCPLINT_OUTPUT_FORMAT", raising=False)
     result = compare_with_cli_fix(tmp_path, monkeypatch, EXAMPLE, produced, unsafe, ["."])
     assert result != tree_texts(EXAMPLE)
@@ -549,7 +590,9 @@ def _fix_cases() -> list:
 
 
 @pytest.mark.parametrize(("code", "case"), _fix_cases())
-def test_sarif_fixes_give_the_fixed_text_of_every_rule_case(code: str, case: dict, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, produced) -> None:  # noqa: ANN001
+def test_sarif_fixes_give_the_fixed_text_of_every_rule_case(
+    code: str, case: dict, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, produced
+) -> None:  # noqa: ANN001
     """Each fix case of `rules/*.yml`, fixed by a SARIF consumer, gives the case's `fixed` files."""
     monkeypatch.delenv("MCPLINT_OUTPUT_FORMAT", raising=False)
     for name, value in (case.get("env") or {}).items():
@@ -580,7 +623,9 @@ def test_fix_structure_across_files_with_alternatives(tmp_path: Path, produced) 
         Edit.insert(dockerfile, len(dockerfile.text), "USER c\n"),
     )
     alternative = Fix.display_only("Keep the name", Edit(dockerfile, 0, 0, "# keep\n"))
-    diagnostic = Diagnostic("DF001", "from-as-casing", Severity.WARNING, "m", Span(dockerfile, 5, 7), fix, (alternative,))
+    diagnostic = Diagnostic(
+        "DF001", "from-as-casing", Severity.WARNING, "m", Span(dockerfile, 5, 7), fix, (alternative,)
+    )
     result = only_result(produced(sarif_text(Report([diagnostic], root=tmp_path))))
     primary, other = result["fixes"]
     assert primary["description"] == {"text": "Rename everywhere"}
@@ -589,14 +634,23 @@ def test_fix_structure_across_files_with_alternatives(tmp_path: Path, produced) 
     assert other["properties"] == {"applicability": "display-only", "alternative": True}
     changes = {change["artifactLocation"]["uri"]: change["replacements"] for change in primary["artifactChanges"]}
     assert changes["compose.yaml"] == [
-        {"deletedRegion": {"startLine": 2, "startColumn": 3, "endLine": 2, "endColumn": 4}, "insertedContent": {"text": "c"}}
+        {
+            "deletedRegion": {"startLine": 2, "startColumn": 3, "endLine": 2, "endColumn": 4},
+            "insertedContent": {"text": "c"},
+        }
     ]
     assert changes["Dockerfile"] == [
         # a deletion has no inserted content
         {"deletedRegion": {"startLine": 1, "startColumn": 6, "endLine": 1, "endColumn": 11}},
-        {"deletedRegion": {"startLine": 1, "startColumn": 11, "endLine": 1, "endColumn": 12}, "insertedContent": {"text": "c"}},
+        {
+            "deletedRegion": {"startLine": 1, "startColumn": 11, "endLine": 1, "endColumn": 12},
+            "insertedContent": {"text": "c"},
+        },
         # an insertion at the end of the file: an empty region on the line after the last break
-        {"deletedRegion": {"startLine": 3, "startColumn": 1, "endLine": 3, "endColumn": 1}, "insertedContent": {"text": "USER c\n"}},
+        {
+            "deletedRegion": {"startLine": 3, "startColumn": 1, "endLine": 3, "endColumn": 1},
+            "insertedContent": {"text": "USER c\n"},
+        },
     ]
     for source in (dockerfile, compose):
         source.path.write_text(source.text, encoding="utf-8")
@@ -629,7 +683,9 @@ def test_every_fix_region_survives_the_viewers_indentation_trimming(case: tuple[
         assume(not (0 < end < len(text) and text[end - 1 : end + 1] == "\r\n"))
     source = SourceFile(Path("/project/Dockerfile"), text)
     edit = Edit(source, start, end, content)
-    diagnostic = Diagnostic("DF001", "from-as-casing", Severity.WARNING, "m", Span(source, start, end), Fix.safe("t", edit))
+    diagnostic = Diagnostic(
+        "DF001", "from-as-casing", Severity.WARNING, "m", Span(source, start, end), Fix.safe("t", edit)
+    )
     stream = io.StringIO()
     write(Report([diagnostic], root=Path("/project")), stream)
     (change,) = json.loads(stream.getvalue())["runs"][0]["results"][0]["fixes"][0]["artifactChanges"]
@@ -640,10 +696,20 @@ def test_removing_an_indented_line_starts_at_the_end_of_the_line_before(tmp_path
     source = SourceFile(tmp_path / "compose.yaml", "a:\n  # x\n  b: 1\n")
     start = source.text.index("  # x")
     edit = Edit(source, start, source.text.index("  b:"), "")
-    diagnostic = Diagnostic("MC002", "unused-suppression", Severity.WARNING, "m", Span(source, start + 2, start + 5), Fix.safe("Remove", edit))
+    diagnostic = Diagnostic(
+        "MC002",
+        "unused-suppression",
+        Severity.WARNING,
+        "m",
+        Span(source, start + 2, start + 5),
+        Fix.safe("Remove", edit),
+    )
     (fix,) = only_result(produced(sarif_text(Report([diagnostic], root=tmp_path))))["fixes"]
     assert fix["artifactChanges"][0]["replacements"] == [
-        {"deletedRegion": {"startLine": 1, "startColumn": 3, "endLine": 3, "endColumn": 1}, "insertedContent": {"text": "\n"}}
+        {
+            "deletedRegion": {"startLine": 1, "startColumn": 3, "endLine": 3, "endColumn": 1},
+            "insertedContent": {"text": "\n"},
+        }
     ]
 
 

@@ -118,7 +118,9 @@ def project(tmp_path: Path, git_available: None) -> Path:
     return tmp_path
 
 
-def try_repo(project: Path, hook_repository: Path, wheelhouse: Path, home: Path, hook: str) -> subprocess.CompletedProcess[str]:
+def try_repo(
+    project: Path, hook_repository: Path, wheelhouse: Path, home: Path, hook: str
+) -> subprocess.CompletedProcess[str]:
     env = _git_environment()
     env.update(PIP_FIND_LINKS=str(wheelhouse), PRE_COMMIT_HOME=str(home), NO_COLOR="1")
     env.pop("MCPLINT_OUTPUT_FORMAT", None)

@@ -218,7 +218,10 @@ def finding_keys(diagnostics: Sequence[Diagnostic], paths: RepositoryPaths) -> l
     collapsed; the occurrence counts identical digests in file order, so two equal findings in one
     file stay distinct and a finding keeps its key when lines are added above it.
     """
-    order = sorted(range(len(diagnostics)), key=lambda i: (str(diagnostics[i].path), diagnostics[i].span.start, diagnostics[i].span.end, i))
+    order = sorted(
+        range(len(diagnostics)),
+        key=lambda i: (str(diagnostics[i].path), diagnostics[i].span.start, diagnostics[i].span.end, i),
+    )
     counts: Counter[str] = Counter()
     keys = [""] * len(diagnostics)
     for index in order:

@@ -34,7 +34,11 @@ def command(name: str, properties: list[tuple[str, str]], message: str) -> str:
 def annotation(diagnostic: Diagnostic, paths: RepositoryPaths) -> str:
     span = diagnostic.span
     shown = display_range(span.source, span.start, span.end)
-    properties = [("file", paths.shown(diagnostic.path)), ("line", str(shown.start_line)), ("endLine", str(shown.end_line))]
+    properties = [
+        ("file", paths.shown(diagnostic.path)),
+        ("line", str(shown.start_line)),
+        ("endLine", str(shown.end_line)),
+    ]
     if shown.one_line:
         properties += [("col", str(shown.start_column)), ("endColumn", str(shown.end_column))]
     properties.append(("title", f"{diagnostic.code} ({diagnostic.name})"))

@@ -23,7 +23,7 @@ def issues(report: Report) -> list[dict]:
     paths = RepositoryPaths.for_report_root(report.root)
     diagnostics = sorted_for_output(report.diagnostics, paths)
     found = []
-    for diagnostic, key in zip(diagnostics, finding_keys(diagnostics, paths)):
+    for diagnostic, key in zip(diagnostics, finding_keys(diagnostics, paths), strict=True):
         span = diagnostic.span
         shown = display_range(span.source, span.start, span.end)
         found.append(

@@ -80,7 +80,7 @@ def sarif_log(report: Report) -> dict:
         "invocations": [invocation],
         "results": [
             _result(diagnostic, rule_index.get(diagnostic.code), key, paths, hashes)
-            for diagnostic, key in zip(diagnostics, keys)
+            for diagnostic, key in zip(diagnostics, keys, strict=True)
         ],
     }
     return {"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [run]}
@@ -213,7 +213,12 @@ def _result(
         "level": LEVELS[diagnostic.severity],
         "message": {"text": text},
         "locations": [
-            {"physicalLocation": {"artifactLocation": artifact_location(diagnostic.path, paths), "region": region(shown)}}
+            {
+                "physicalLocation": {
+                    "artifactLocation": artifact_location(diagnostic.path, paths),
+                    "region": region(shown),
+                }
+            }
         ],
         "partialFingerprints": {
             "primaryLocationLineHash": hashes.get(span.source, shown.start_line),
