@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Sequence
+from pathlib import Path
 from typing import TextIO
 from urllib.parse import quote
 
@@ -132,7 +133,7 @@ def rule_descriptor(registered: RegisteredRule) -> dict:
 # ---------------------------------------------------------------------------------- results
 
 
-def artifact_location(path, paths: RepositoryPaths) -> dict:  # noqa: ANN001 - a pathlib.Path
+def artifact_location(path: Path, paths: RepositoryPaths) -> dict:
     """A percent-encoded URI relative to `%SRCROOT%`, or an absolute `file:` URI outside the root."""
     relative = paths.relative(path)
     if relative is None:
