@@ -436,7 +436,8 @@ def _parse_mount(item: CNode, base_dir: Path) -> Mount | None:
             return Mount("volume", None, parts[0], False, item.span, None)
         source, target = parts[0], parts[1]
         options = parts[2].split(",") if len(parts) > 2 else []
-        is_path = source.startswith((".", "/", "~")) or "/" in source
+        # compose-go: only a source that starts like a path is a bind mount; `data/x` is a volume name.
+        is_path = source.startswith((".", "/", "~")) or (len(source) > 1 and source[1] == ":")
         kind = "bind" if is_path else "volume"
         return Mount(kind, source, target, "ro" in options, item.span, _host_path(source, base_dir) if is_path else None)
     if isinstance(item, CMap):

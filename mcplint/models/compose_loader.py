@@ -37,7 +37,7 @@ from mcplint.models.compose import (
 )
 from mcplint.models.dotenv import DotenvError, parse_dotenv
 from mcplint.models.interpolation import InterpolationError, interpolate
-from mcplint.models.units import UnitError, parse_bytes, parse_compose_duration
+from mcplint.models.units import UnitError, parse_bytes
 from mcplint.models.yamlsrc import YMap, YNode, YScalar, YSeq
 from mcplint.source import SourceFile
 
@@ -107,8 +107,7 @@ _CASTS: dict[tuple[str, ...], str] = {
     ("services", "*", "ports", "[]", "published"): "int", ("services", "*", "privileged"): "bool",
     ("services", "*", "read_only"): "bool", ("services", "*", "scale"): "int",
     ("services", "*", "secrets", "[]", "mode"): "int", ("services", "*", "shm_size"): "bytes",
-    ("services", "*", "stdin_open"): "bool", ("services", "*", "stop_grace_period"): "duration",
-    ("services", "*", "tty"): "bool", ("services", "*", "ulimits", "*"): "int",
+    ("services", "*", "stdin_open"): "bool", ("services", "*", "tty"): "bool", ("services", "*", "ulimits", "*"): "int",
     ("services", "*", "ulimits", "*", "hard"): "int", ("services", "*", "ulimits", "*", "soft"): "int",
     ("services", "*", "volumes", "[]", "read_only"): "bool",
     ("services", "*", "volumes", "[]", "volume", "nocopy"): "bool",
@@ -376,8 +375,6 @@ class _LoadState:
                                 self.env,
                             )
                         )
-                    elif not (isinstance(entry.value, CScalar) and entry.value.value is None):
-                        self.problems.append(Problem(f"service `{name}` must be a mapping", entry.value.span))
         return ComposeProject(
             self.project_directory,
             tuple(files),
@@ -702,12 +699,9 @@ def _cast_tree(node: CNode, path: tuple[str, ...], problems: list[Problem]) -> C
             value = float(text)
         elif kind == "bool":
             value = _BOOLEANS[text.lower()]
-        elif kind == "bytes":
+        else:  # bytes
             parse_bytes(text)  # validates; the value stays as written, rules parse it when they need it
             value = int(text) if text.lstrip("-").isdigit() else text
-        else:
-            parse_compose_duration(text)
-            value = text
     except (ValueError, KeyError, UnitError):
         problems.append(Problem(f"{'.'.join(path)}: invalid {kind} value {text!r}", node.span))
         return node
