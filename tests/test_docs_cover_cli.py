@@ -220,3 +220,12 @@ def test_pre_commit_examples_match_the_published_hooks() -> None:
     for hook_id, hook in published.items():
         assert f"`{hook_id}`" in text and f"`{hook['entry']}`" in text
         assert hook["files"] in text
+
+
+def test_readme_names_every_check_option_config_key_and_format() -> None:
+    text = (CHECKOUT / "README.md").read_text(encoding="utf-8")
+    check = subcommands(build_parser())["check"]
+    missing = [option for option in option_strings(check) if option not in ("-h", "--help") and not mentions(text, option)]
+    missing += [key for key in _TOP_LEVEL_KEYS if key != "rules" and not mentions(text, key)]
+    missing += [f"format {name}" for name in FORMATS if f"`{name}`" not in text]
+    assert not missing, f"README.md does not mention: {missing}"
