@@ -135,7 +135,12 @@ def match_context(root: Path, pattern: str, list_dir: DirectoryLister | None = N
 
 
 def _walk(
-    directory: Path, prefix: str, rest: str, depth_limit: int | None, lister: DirectoryLister, found: list[str]
+    directory: Path,
+    prefix: str,
+    rest: str,
+    depth_limit: int | None,
+    lister: DirectoryLister,
+    found: list[str],
 ) -> None:
     depth = prefix.count("/") + 1 if prefix else 1
     for name, is_dir in sorted(lister(directory)):
