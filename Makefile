@@ -16,12 +16,21 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -c "import mcplint, dockerfile, ruamel.yaml, pytest, hypothesis"
 	touch $(STAMP)
 
-# PostgreSQL (server binaries) backs the Postgres tests; it is installed here when missing.
+# Debian packages the tests use as oracles, installed when missing: PostgreSQL (a real server for the
+# Postgres rules) and Go with Docker's own ignore-file matcher (the .dockerignore differential tests).
+APT_PACKAGES_POSTGRES := postgresql
+APT_PACKAGES_GO := golang-go golang-github-moby-patternmatcher-dev golang-github-docker-docker-dev
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
 system-deps:
-	@if ! ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 && ! command -v postgres >/dev/null 2>&1; then \
-		echo "installing PostgreSQL server (Debian package)"; \
-		if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; \
-		else sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; fi; \
+	@missing=""; \
+	ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || command -v postgres >/dev/null 2>&1 || missing="$(APT_PACKAGES_POSTGRES)"; \
+	{ command -v go >/dev/null 2>&1 && [ -d /usr/share/gocode/src/github.com/moby/patternmatcher ]; } || missing="$$missing $(APT_PACKAGES_GO)"; \
+	if [ -n "$${missing# }" ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "installing Debian packages for the test oracles:$$missing"; \
+		$(SUDO) apt-get update -qq >/dev/null 2>&1; \
+		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null 2>&1 \
+			|| echo "warning: could not install$$missing; the tests that need them will skip and say why"; \
 	fi
 
 demo: $(STAMP)
