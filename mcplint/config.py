@@ -21,7 +21,8 @@ from pathlib import Path
 from typing import Any
 
 from mcplint.diagnostics import Severity
-from mcplint.registry import RegisteredRule, all_rules, expand_selector, find_rule
+from mcplint.globs import glob_regex
+from mcplint.registry import RegisteredRule, expand_selector, find_rule
 
 CONFIG_NAMES = (".mcplint.toml", "mcplint.toml", "pyproject.toml")
 OUTPUT_FORMATS = ("full", "concise", "json", "json-lines", "sarif", "github", "gitlab")
@@ -140,30 +141,7 @@ def _glob_matches(pattern: str, relative: str) -> bool:
         pattern = pattern[2:]
     if "/" not in pattern.rstrip("/"):
         return fnmatch.fnmatchcase(relative.rsplit("/", 1)[-1], pattern.rstrip("/"))
-    return _glob_regex(pattern.strip("/")).fullmatch(relative) is not None
-
-
-@functools.cache
-def _glob_regex(pattern: str) -> re.Pattern[str]:
-    out = []
-    index = 0
-    while index < len(pattern):
-        if pattern.startswith("**/", index):
-            out.append("(?:.*/)?")
-            index += 3
-        elif pattern.startswith("**", index):
-            out.append(".*")
-            index += 2
-        elif pattern[index] == "*":
-            out.append("[^/]*")
-            index += 1
-        elif pattern[index] == "?":
-            out.append("[^/]")
-            index += 1
-        else:
-            out.append(re.escape(pattern[index]))
-            index += 1
-    return re.compile("".join(out))
+    return glob_regex(pattern.strip("/")).fullmatch(relative) is not None
 
 
 # ------------------------------------------------------------------------------ loading and checks
@@ -338,10 +316,9 @@ def _check_rule_options(registered: RegisteredRule, values: Mapping[str, Any], f
             fail(key, f"expected {_type_name(hints[spec.name])}, got {_describe(value)}")
         checked[spec.name] = converted
     try:
-        instance = options_type(**checked)
+        options_type(**checked)  # the options' own validation (e.g. a byte size Docker accepts)
     except (TypeError, ValueError) as exc:
         fail(next(iter(values), ""), str(exc))
-    del instance
     return checked
 
 
@@ -422,6 +399,3 @@ class ConfigResolver:
     def default(self) -> Settings:
         return self.for_path(Path.cwd())
 
-
-def all_rule_codes() -> tuple[str, ...]:
-    return tuple(registered.code for registered in all_rules())

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from mcplint.config import ConfigResolver
+from mcplint.globs import glob_regex
 
 # `Dockerfile.j2` and friends are templates that render to a Dockerfile, not Dockerfiles.
 TEMPLATE_SUFFIXES = frozenset(
@@ -173,7 +174,7 @@ class _IgnoreRules:
                 continue
             anchored = "/" in line
             line = line.lstrip("/")
-            patterns.append((_gitignore_regex(line, anchored), negated, directory_only))
+            patterns.append((glob_regex(line, anchored), negated, directory_only))
         return cls(Path(os.path.abspath(path.parent)), patterns)
 
     def decide(self, path: Path, is_dir: bool) -> bool | None:
@@ -187,39 +188,3 @@ class _IgnoreRules:
             if regex.fullmatch(relative):
                 decision = not negated
         return decision
-
-
-def _gitignore_regex(pattern: str, anchored: bool) -> re.Pattern[str]:
-    out = [] if anchored else ["(?:.*/)?"]
-    index = 0
-    while index < len(pattern):
-        if pattern.startswith("**/", index):
-            out.append("(?:.*/)?")
-            index += 3
-        elif pattern.startswith("/**", index) and index + 3 == len(pattern):
-            out.append("/.*")
-            index += 3
-        elif pattern[index] == "*":
-            out.append("[^/]*")
-            index += 1
-        elif pattern[index] == "?":
-            out.append("[^/]")
-            index += 1
-        elif pattern[index] == "[":
-            end = pattern.find("]", index + 1)
-            if end < 0:
-                out.append(re.escape("["))
-                index += 1
-            else:
-                body = pattern[index + 1 : end].replace("\\", "\\\\")
-                if body.startswith("!"):
-                    body = "^" + body[1:]
-                out.append(f"[{body}]")
-                index = end + 1
-        elif pattern[index] == "\\" and index + 1 < len(pattern):
-            out.append(re.escape(pattern[index + 1]))
-            index += 2
-        else:
-            out.append(re.escape(pattern[index]))
-            index += 1
-    return re.compile("".join(out))

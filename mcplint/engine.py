@@ -25,7 +25,7 @@ from mcplint.project import LoadedInputs, compose_file_model, dockerfile_model, 
 from mcplint.registry import Context, RegisteredRule, Scope, all_rules, find_rule
 from mcplint.source import SourceFile
 from mcplint.suppressions import Suppression, dockerfile_suppressions, unused_codes, yaml_suppressions
-from mcplint.workspace import Unreadable, Workspace
+from mcplint.workspace import Workspace
 
 MAX_FIX_PASSES = 10
 

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from mcplint.diagnostics import Edit
-from mcplint.models.yamlsrc import YMap, YNode, YScalar, YSeq
+from mcplint.models.yamlsrc import YMap, YNode, YSeq
 from mcplint.source import SourceFile
 
 _PLAIN_SAFE = re.compile(r"[A-Za-z0-9_./][A-Za-z0-9_./:@+=-]*")
