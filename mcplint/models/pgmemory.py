@@ -407,6 +407,7 @@ def assess(inputs: MemoryInputs, limit: int, active: int | None = None) -> Asses
 WORK_MEM_FLOOR = 64 * KIB  # the server's minimum
 MAINTENANCE_FLOOR = 1 * MIB  # the server's minimum for maintenance_work_mem
 MIN_CONNECTIONS = 10  # below this a lower max_connections is no longer a sensible proposal
+CONNECTION_PATH_WORK_MEM = (1 * MIB, 512 * KIB, 256 * KIB, 128 * KIB, WORK_MEM_FLOOR)
 
 
 def _floor_to(value: int, step: int) -> int:
@@ -423,7 +424,8 @@ def tune(inputs: MemoryInputs, limit: int, active: int | None = None) -> dict[st
     §B1, adapted): shared_buffers ≤ limit/4, maintenance_work_mem ≤ limit/16, explicit
     autovacuum_work_mem and wal_buffers no larger than what they would derive, then the largest
     work_mem (without pgtune's 4 MB floor, which overcommits small limits) for which the assessment
-    fits; max_connections is lowered only when no work_mem down to 64 kB fits. Returns the changed
+    fits; max_connections is lowered only when no work_mem down to 64 kB fits, keeping work_mem as
+    large as the first of 1 MB, 512 kB, ... 64 kB that leaves room for 10 connections. Returns the changed
     settings (bytes, or a count for max_connections): empty when the settings fit already, None when
     nothing sensible fits."""
     if assess(inputs, limit, active).fits:
@@ -456,16 +458,18 @@ def tune(inputs: MemoryInputs, limit: int, active: int | None = None) -> dict[st
     if work_mem is not None:
         changes["work_mem"] = work_mem
         return changes
-    # No work_mem fits the connection count: keep work_mem at most 1 MB and lower max_connections.
-    work_mem = min(inputs.number("work_mem"), MIB)
-    if work_mem != inputs.number("work_mem"):
-        changes["work_mem"] = work_mem
-    staged = inputs.with_values(changes)
-    connections = _largest_fitting_connections(staged, limit, active)
-    if connections is None:
-        return None
-    changes["max_connections"] = connections
-    return changes
+    # No work_mem fits the connection count: lower max_connections, keeping as much work_mem (at most
+    # 1 MB) as still leaves MIN_CONNECTIONS room.
+    for cap in CONNECTION_PATH_WORK_MEM:
+        work_mem = min(inputs.number("work_mem"), cap)
+        trial = dict(changes)
+        if work_mem != inputs.number("work_mem"):
+            trial["work_mem"] = work_mem
+        connections = _largest_fitting_connections(inputs.with_values(trial), limit, active)
+        if connections is not None:
+            trial["max_connections"] = connections
+            return trial
+    return None
 
 
 def _largest_fitting_work_mem(inputs: MemoryInputs, limit: int, active: int | None) -> int | None:
