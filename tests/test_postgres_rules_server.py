@@ -276,3 +276,32 @@ def test_the_corpus_has_postgres_without_limits_and_no_finding() -> None:
     found = services_of(CORPUS)
     assert found, "the corpus has Postgres services (voting app, awesome-compose)"
     assert all(pg.memory_limit is None for pg in found)
+
+
+# -- which images are Postgres, and which version ----------------------------------------------------
+
+# Tag conventions from the images' Docker Hub pages: postgres `<major>[.<minor>][-<variant>]`,
+# postgis/postgis `<pg major>-<postgis version>[-alpine]`, timescale/timescaledb `<version>-pg<major>`.
+IMAGES = [
+    ("postgres:15-alpine", ("postgres", 15)),
+    ("postgres:16.4-bookworm", ("postgres", 16)),
+    ("postgres:9.6", ("postgres", 9)),
+    ("postgres", ("postgres", None)),
+    ("postgres:latest", ("postgres", None)),
+    ("postgres:alpine", ("postgres", None)),
+    ("docker.io/library/postgres:17", ("postgres", 17)),
+    ("public.ecr.aws/docker/library/postgres:14-alpine", ("postgres", 14)),
+    ("postgis/postgis:16-3.4-alpine", ("postgis/postgis", 16)),
+    ("timescale/timescaledb:2.14.2-pg15", ("timescale/timescaledb", 15)),
+    ("timescale/timescaledb:latest-pg16", ("timescale/timescaledb", 16)),
+    ("timescale/timescaledb-ha:pg16", None),
+    ("bitnami/postgresql:16", None),
+    ("mysql:8", None),
+]
+
+
+@pytest.mark.parametrize(("reference", "expected"), IMAGES, ids=[r for r, _ in IMAGES])
+def test_postgres_images_and_their_major(reference: str, expected: tuple[str, int | None] | None) -> None:
+    from mcplint.models.postgres import classify_image
+
+    assert classify_image(reference) == expected

@@ -415,7 +415,11 @@ class PostgresService:
         where = "the image's default command"
         if word.span is not None:
             line = word.span.source.location(word.span.start)[0]
-            shown = word.value if "=" in word.value else f"{self.command.words[setting.arg_index - 1].value} {word.value}"
+            previous = self.command.words[setting.arg_index - 1].value if setting.arg_index > 0 else ""
+            if "=" not in word.value or previous == "-c":
+                shown = f"{previous} {word.value}"  # `-c work_mem=4MB`, `-B 1000`
+            else:
+                shown = word.value  # `--work-mem=4MB`, `-cwork_mem=4MB`
             what = "`command:`" if self.command.written else "the Dockerfile's CMD"
             where = f"`{shown}` in {what} ({word.span.source.path.name}:{line})"
         return SettingSource(setting.name, setting.raw_value, "command", where, word.span, value_span or word.span,

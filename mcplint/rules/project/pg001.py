@@ -27,9 +27,9 @@ argument in `command:` — or at the limit when that setting is a default.
 Postgres sizes nothing by the container's limit: `shared_buffers` is taken at start, and every
 session may take `work_mem` per sort and per hash. In a container the OOM killer does not fail one
 query, it kills a backend, and the postmaster then restarts every session ("terminating any other
-active server processes"). Measured on PostgreSQL 15: the mission's `shared_buffers = 128MB`,
-`work_mem = 4MB`, `max_connections = 50` peaked at about 650 MiB with 47 busy sessions, over its
-512M limit.
+active server processes"). Measured on PostgreSQL 15 (docs/postgres-memory.md): the mission's `shared_buffers = 128MB`,
+`work_mem = 4MB`, `max_connections = 50` — what pgtune proposes for 512 MB — peaked at 1.4 GiB with
+47 busy sessions (650 MiB with parallel query off), far over its 512M limit.
 
 ## Example
 ```yaml
