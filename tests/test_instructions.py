@@ -268,7 +268,7 @@ def test_healthcheck_problems_use_buildkit_messages(line: str, problem: str) -> 
         ("--retries=+5", "retries", 5, None),
     ],
 )
-def test_healthcheck_option_validation(flag: str, attribute: str, value, error) -> None:  # noqa: ANN001
+def test_healthcheck_option_validation(flag: str, attribute: str, value: float | None, error: str | None) -> None:
     _, instruction = only(f"FROM alpine\nHEALTHCHECK {flag} CMD true\n", "HEALTHCHECK")
     option = getattr(healthcheck_spec(instruction), attribute)
     assert (option.value, option.error) == (value, error)
