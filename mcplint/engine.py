@@ -235,6 +235,10 @@ def problem_count(workspace: Workspace, source: SourceFile) -> int:
     if dockerfile_kind(name):
         model = dockerfile_model(workspace, source)
         return len(model.problems) + (0 if model.instructions else 1)
+    if name.lower().endswith(".conf"):
+        from mcplint.models.pgconf import parse_conf
+
+        return len(parse_conf(source.text)[1])
     return 0
 
 

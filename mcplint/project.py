@@ -281,3 +281,12 @@ def _related_files(project: Project) -> Iterable[Path]:
         for mount in service.volumes:
             if mount.host_path is not None and project.workspace.is_file(mount.host_path):
                 yield Workspace.key(mount.host_path)
+    # Config files a Postgres server reads through a mounted directory (include_dir, conf.d).
+    from mcplint.models.postgres import postgres_services  # it builds on this module
+
+    for postgres in postgres_services(project):
+        conf = postgres.conf
+        for path in conf.files if conf is not None else ():
+            source = postgres.source_of(path)
+            if source is not None:
+                yield Workspace.key(source.path)

@@ -37,7 +37,6 @@ from mcplint.models.compose import (
 )
 from mcplint.models.dotenv import DotenvError, parse_dotenv
 from mcplint.models.interpolation import InterpolationError, interpolate
-from mcplint.models.units import UnitError, parse_bytes
 from mcplint.models.yamlsrc import YMap, YNode, YScalar, YSeq
 from mcplint.source import SourceFile
 
@@ -699,10 +698,9 @@ def _cast_tree(node: CNode, path: tuple[str, ...], problems: list[Problem]) -> C
             value = float(text)
         elif kind == "bool":
             value = _BOOLEANS[text.lower()]
-        else:  # bytes
-            parse_bytes(text)  # validates; the value stays as written, rules parse it when they need it
+        else:  # bytes: kept as written; RES002 reports what Docker cannot parse
             value = int(text) if text.lstrip("-").isdigit() else text
-    except (ValueError, KeyError, UnitError):
+    except (ValueError, KeyError):
         problems.append(Problem(f"{'.'.join(path)}: invalid {kind} value {text!r}", node.span))
         return node
     return CScalar(value, node.span, node.raw, node.base_dir)
