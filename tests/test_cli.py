@@ -243,3 +243,24 @@ def test_example_reports_df001_and_res001_at_the_right_lines(capsys: pytest.Capt
     assert ("DF001", "mcp-servers/redis/Dockerfile", as_line) in found
     assert ("RES001", "docker-compose.yml", service_line) in found
     assert not any(code == "RES001" and line != service_line for code, _, line in found)
+
+
+def test_alias_bomb_and_include_cycle_end_with_a_diagnostic(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    lines = ["x-a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]"]
+    for level in range(1, 10):
+        previous = chr(ord("a") + level - 1)
+        current = chr(ord("a") + level)
+        lines.append(f"x-{current}: &{current} [" + ", ".join([f"*{previous}"] * 10) + "]")
+    lines.append("services:\n  web:\n    image: nginx:1.27\n    labels: *j")
+    write(tmp_path / "bomb" / "compose.yaml", "\n".join(lines) + "\n")
+    write(tmp_path / "cycle" / "compose.yaml", "include:\n  - other.yaml\nservices: {}\n")
+    write(tmp_path / "cycle" / "other.yaml", "include:\n  - compose.yaml\nservices:\n  a:\n    image: alpine:3.20\n")
+    write(tmp_path / "fine" / "Dockerfile", "FROM alpine:3.20 as base\n")
+    code, out, err = run(capsys, "check", "--select", "MC001,DF001", "--output-format", "json", str(tmp_path))
+    assert code == 1 and err == ""
+    found = {(f["path"], f["code"]): f for f in json.loads(out)}
+    bomb = found[("bomb/compose.yaml", "MC001")]
+    assert "alias" in bomb["message"] and bomb["start"]["line"] >= 2
+    cycle = found[("cycle/compose.yaml", "MC001")]
+    assert "cycle" in cycle["message"] and cycle["start"]["line"] == 2
+    assert ("fine/Dockerfile", "DF001") in found

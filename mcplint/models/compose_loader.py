@@ -152,7 +152,8 @@ class ProjectLoader:
             if source is None:
                 continue
             files.append(self.parse(source))
-        model = state.load_files(files, state.project_directory, state.env, chain=())
+        chain = tuple(Path(os.path.abspath(f.source.path)) for f in files)
+        model = state.load_files(files, state.project_directory, state.env, chain=chain)
         return state.finish(files, model)
 
 
