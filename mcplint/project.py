@@ -275,6 +275,8 @@ def _related_files(project: Project) -> Iterable[Path]:
             yield Workspace.key(build.ignore_file.path)
     for source in project.compose.env_sources:
         yield Workspace.key(source.path)
+    for compose_file in project.compose.extra_files:  # brought in by include and extends
+        yield Workspace.key(compose_file.source.path)
     for service in project.compose.services:
         for located in service.env_file_values.values():
             yield Workspace.key(located.span.source.path)
