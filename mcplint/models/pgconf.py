@@ -499,10 +499,14 @@ _Rule = tuple[int | None, Callable[[str, int], int]]
 
 
 def _regex_rule(kind: int | None, pattern: str) -> _Rule:
-    compiled = re.compile(pattern)
+    # Compiled on first use: the Unicode letter classes cost tens of milliseconds, which a run
+    # that reads no postgresql.conf should not pay at start-up.
+    compiled: list[re.Pattern[str]] = []
 
     def length(text: str, position: int) -> int:
-        match = compiled.match(text, position)
+        if not compiled:
+            compiled.append(re.compile(pattern))
+        match = compiled[0].match(text, position)
         return match.end() - position if match else 0
 
     return kind, length
