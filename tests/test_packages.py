@@ -12,6 +12,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from mcplint.discovery import dockerfile_kind
 from mcplint.models.dockerfile import Dockerfile, parse_dockerfile
@@ -312,6 +314,30 @@ def test_programs_run_files_written_and_opaque_installers() -> None:
     paths = [(e.kind, e.path, e.target) for e in events if isinstance(e, PathChange)]
     assert paths == [("write", "/usr/local/bin/tool", None), ("link", "/usr/local/bin/python", "/usr/bin/python3")]
     assert [e.description for e in events if isinstance(e, OpaqueStep)] == ["make install", "a script piped to sh"]
+
+
+# Shell-ish fragments, balanced or not: the analysis must answer (or say it cannot) and never raise.
+_FRAGMENTS = [
+    "apk", "add", "del", "--virtual", ".d", "curl", "apt-get", "install", "-y", "purge", "--auto-remove",
+    "apt-mark", "auto", "'.*'", "manual", "$x", '"$x"', "x=1", "&&", "||", ";", "|", "&", "if", "then",
+    "else", "fi", "case", "in", "esac", ")", "(", "{", "}", ";;", "for", "do", "done", "$(", "`", "'", '"',
+    "<<EOF", "EOF", "exit", "1", "sh", "-c", "xargs", "make", "tar", "-x", "ln", "-s", "/usr/bin/x",
+    "${x:-y}", "${", "#", "!", "[", "]", "-z", "=", "set", "-e", "eval", "f()", "<", ">", "2>&1", "[[", "]]",
+]  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(_FRAGMENTS), min_size=1, max_size=25), st.booleans())
+def test_analysis_never_raises(fragments: list[str], heredoc: bool) -> None:
+    body = " ".join(fragments)
+    text = f"FROM alpine\nRUN <<EOF\n{body}\nEOF\n" if heredoc else f"FROM alpine\nRUN {body}\n"
+    dockerfile = model(text)
+    for instruction in dockerfile.instructions:
+        if instruction.keyword == "RUN":
+            analysis = analyze_run(dockerfile, instruction)
+            assert analysis.analysable or analysis.problem
+            for event in analysis.events:
+                assert 0 <= event.start <= event.end <= len(text)
 
 
 # ------------------------------------------------------------------------------------- the corpus

@@ -49,6 +49,7 @@ PATH_DIRECTORIES = frozenset(
 )
 _MAX_DEPTH = 6  # nested `sh -c`, function calls and substitutions
 _MAX_UNROLL = 32  # a `for` over more literal words is walked once, as an uncertain arm
+_MAX_COMMANDS = 20_000  # simple commands walked per RUN; past it, loops are no longer unrolled
 
 
 # ------------------------------------------------------------------------------------ the events
@@ -979,6 +980,7 @@ class _Walker:
         self.saves = itertools.count(1)
         self.functions: dict[str, tuple[_Command, _Text]] = {}
         self.expanding: tuple[int, int] | None = None  # span of the word being expanded
+        self.commands_left = _MAX_COMMANDS  # nested literal loops multiply; this bounds the walk
 
     @property
     def all_text(self) -> str:
@@ -1190,7 +1192,7 @@ class _Walker:
 
     def walk_loop(self, command: _Loop, script: _Text, ctx: _Ctx, state: _State, fatal: bool) -> str:
         values = self._literal_items(command, script, ctx, state)
-        if command.variable and values is not None and len(values) <= _MAX_UNROLL:
+        if command.variable and values is not None and len(values) <= _MAX_UNROLL and self.commands_left > 0:
             # `for pkg in curl wget; do ...` over literal words: every iteration happens.
             for value in values:
                 state.variables[command.variable] = value
@@ -1283,6 +1285,7 @@ class _Walker:
         fatal: bool,
         stdin: list[_Command] | None,
     ) -> str:
+        self.commands_left -= 1
         fields: list[_Field] = []
         for word in command.words:
             fields.extend(self.expand(word, script, ctx, state))
