@@ -84,6 +84,8 @@ def only(text: str, keyword: str):
         ("./.git", "context"),
         (".git", "context"),
         ("https://github.com/docker/docker.git?ref=v1.0.0&subdir=/subdir", "git"),
+        # convert_copy.go isHTTPSource compares the prefix as written: an upper-case scheme is a path.
+        ("HTTPS://example.com/x", "context"),
         # Plain context paths from the reference's COPY/ADD examples.
         ("hom*", "context"),
         ("relativeDir/", "context"),

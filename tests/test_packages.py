@@ -282,6 +282,8 @@ def test_heredocs_that_are_not_shell_scripts_install_nothing() -> None:
     # A python shebang runs the body with python; `cat <<EOF` writes a file.
     text = "FROM python:3.12\nRUN <<EOF\n#!/usr/bin/env python3\nprint('apk add curl')\nEOF\nRUN cat <<EOF > /etc/x\napk add curl\nEOF\n"
     assert ops_of(text) == []
+    # dispatchRun chomps a <<- body (ChompHeredocContent) before looking for the shebang.
+    assert ops_of("FROM python:3.12\nRUN <<-EOF\n\t#!/usr/bin/env python3\n\tprint('apk add curl')\n\tEOF\n") == []
     dockerfile = model(text)
     uses = [e for e in analyze_run(dockerfile, dockerfile.instructions[1]).events if isinstance(e, ProgramUse)]
     assert [(u.program, u.fatal) for u in uses] == [("python3", True)]

@@ -204,7 +204,10 @@ def _remote_kind(source: str) -> str | None:
         if protocol not in _GIT_SCHEMES:
             return None  # an unknown protocol makes BuildKit fall back to a local path
         if protocol in ("http", "https"):
-            return "git" if _url_path(source).endswith(".git") else "url"
+            if _url_path(source).endswith(".git"):
+                return "git"
+            # isHTTPSource checks the prefix as written: HTTPS://... is a local path to BuildKit.
+            return "url" if source.startswith(("http://", "https://")) else None
         return "git"
     go_scheme = _GO_URL_SCHEME.match(source)
     if go_scheme and source[go_scheme.end() : go_scheme.end() + 1] == "/":

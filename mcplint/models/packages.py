@@ -210,9 +210,11 @@ def _run_script(run: Instruction, source: str, escape: str) -> tuple[_Text, str 
     heredocs = [_heredoc_text(heredoc, source) for heredoc in run.heredocs]
     if re.fullmatch(r"<<-?(['\"]?)[^'\"\s]+\1", word.value.strip()) and len(heredocs) == 1:
         body = heredocs[0]
-        if body.text.startswith("#!"):
-            first_line = body.text.split("\n", 1)[0]
-            return body.sub(len(first_line) + 1, len(body.text)), first_line[2:].strip()
+        # BuildKit strips the leading tabs of a <<- body before it looks for a shebang.
+        first_line = body.text.split("\n", 1)[0]
+        shebang = first_line.lstrip("\t") if word.value.strip().startswith("<<-") else first_line
+        if shebang.startswith("#!"):
+            return body.sub(len(first_line) + 1, len(body.text)), shebang[2:].strip()
         return body, None
     # Otherwise BuildKit reconstitutes "<line>\n<body><name>\n..." and the shell reads the heredocs.
     text = head.text
