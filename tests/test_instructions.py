@@ -30,6 +30,7 @@ from mcplint.models.instructions import (
     command_spec,
     copy_spec,
     expose_ports,
+    expose_problems,
     flag_bool,
     healthcheck_spec,
     shell_at,
@@ -348,7 +349,10 @@ def test_shell_instruction_applies_to_later_instructions_and_child_stages() -> N
 )
 def test_expose_ports(arguments: str, expected: list) -> None:
     _, instruction = only(f"FROM alpine\nEXPOSE {arguments}\n", "EXPOSE")
-    assert [(p.port, p.proto, p.error) for p in expose_ports(instruction)] == expected
+    ports = expose_ports(instruction)
+    assert [(port, proto) for port, proto, _word in ports] == [(port, proto) for port, proto, _ in expected]
+    assert [problem.message for problem in expose_problems(instruction)] == [m for _, _, m in expected if m]
+    assert all(word.value == arguments.split()[0] or word.value in arguments.split() for _, _, word in ports)
 
 
 def test_expose_with_variables() -> None:
@@ -425,7 +429,6 @@ def test_views_report_no_buildkit_error_on_files_that_build() -> None:
                 assert spec.problems == () and all(o.error is None for o in spec.options), where
                 seen["HEALTHCHECK"] += 1
             elif instruction.keyword == "EXPOSE":
-                ports = expose_ports(instruction, dockerfile.variables_at(instruction))
-                assert all(port.error is None for port in ports), where
+                assert expose_problems(instruction, dockerfile.variables_at(instruction)) == (), where
                 seen["EXPOSE"] += 1
     assert seen["COPY"] > 100 and seen["EXPOSE"] > 20, seen

@@ -431,30 +431,53 @@ class ExposedPort(NamedTuple):
     port: int | None
     proto: str
     word: Word
-    error: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ExposeProblem:
+    """An EXPOSE argument BuildKit refuses, with its message."""
+
+    message: str
+    word: Word
 
 
 def expose_ports(
     instruction: Instruction, variables: Mapping[str, str | None] | None = None
 ) -> tuple[ExposedPort, ...]:
     """EXPOSE arguments as BuildKit's dispatchExpose reads them: ENV expansion, `[ip:][host:]port[/proto]`,
-    ranges, default proto tcp. Pass `dockerfile.variables_at(instruction)` to expand `$PORT`."""
+    ranges, default proto tcp. Pass `dockerfile.variables_at(instruction)` to expand `$PORT`.
+    An argument BuildKit refuses (see `expose_problems`) gives one entry with port None."""
+    return tuple(port for port, _ in _exposed(instruction, variables))
+
+
+def expose_problems(
+    instruction: Instruction, variables: Mapping[str, str | None] | None = None
+) -> tuple[ExposeProblem, ...]:
+    """The EXPOSE arguments BuildKit refuses, with its messages."""
+    return tuple(
+        ExposeProblem(problem, port.word) for port, problem in _exposed(instruction, variables) if problem
+    )
+
+
+def _exposed(
+    instruction: Instruction, variables: Mapping[str, str | None] | None
+) -> list[tuple[ExposedPort, str | None]]:
     if instruction.keyword != "EXPOSE":
-        return ()
+        return []
     scope = variables or {}
-    ports: list[ExposedPort] = []
+    ports: list[tuple[ExposedPort, str | None]] = []
     for word in instruction.args:
         expanded = expand_word(word.value, scope)
         if expanded is None:
             proto = word.value.rpartition("/")[2].lower() if "/" in word.value else "tcp"
-            ports.append(ExposedPort(None, proto if proto in ("tcp", "udp", "sctp") else "tcp", word))
+            ports.append((ExposedPort(None, proto if proto in ("tcp", "udp", "sctp") else "tcp", word), None))
             continue
         for spec in expanded.split():
             ports.extend(_port_spec(spec, word))
-    return tuple(ports)
+    return ports
 
 
-def _port_spec(raw: str, word: Word) -> list[ExposedPort]:
+def _port_spec(raw: str, word: Word) -> list[tuple[ExposedPort, str | None]]:
     parts = raw.split(":")
     ip, host_port, container = "", "", parts[-1]
     if len(parts) == 2:
@@ -464,25 +487,25 @@ def _port_spec(raw: str, word: Word) -> list[ExposedPort]:
     port_text, _, proto = container.partition("/")
     proto = proto.lower()
     if not port_text:
-        return [ExposedPort(None, proto or "tcp", word, f"no port specified: {container}<empty>")]
+        return [(ExposedPort(None, proto or "tcp", word), f"no port specified: {container}<empty>")]
     if proto == "":
         proto = "tcp"
     elif proto not in ("tcp", "udp", "sctp"):
-        return [ExposedPort(None, proto, word, "invalid proto: " + proto)]
+        return [(ExposedPort(None, proto, word), "invalid proto: " + proto)]
     if ip and not _valid_ip(ip):
-        return [ExposedPort(None, proto, word, "invalid IP address: " + ip)]
+        return [(ExposedPort(None, proto, word), "invalid IP address: " + ip)]
     container_range = _port_range(port_text)
     if container_range is None:
-        return [ExposedPort(None, proto, word, "invalid containerPort: " + port_text)]
+        return [(ExposedPort(None, proto, word), "invalid containerPort: " + port_text)]
     start, end = container_range
     if host_port:
         host_range = _port_range(host_port)
         if host_range is None:
-            return [ExposedPort(None, proto, word, "invalid hostPort: " + host_port)]
+            return [(ExposedPort(None, proto, word), "invalid hostPort: " + host_port)]
         if end - start != host_range[1] - host_range[0] and end != start:
             message = f"invalid ranges specified for container and host Ports: {port_text} and {host_port}"
-            return [ExposedPort(None, proto, word, message)]
-    return [ExposedPort(port, proto, word) for port in range(start, end + 1)]
+            return [(ExposedPort(None, proto, word), message)]
+    return [(ExposedPort(port, proto, word), None) for port in range(start, end + 1)]
 
 
 def _valid_ip(ip: str) -> bool:
