@@ -1,0 +1,546 @@
+"""A COPY or ADD source climbs out of its build context.
+
+## What it does
+Resolves every local `COPY`/`ADD` source the way BuildKit does — variables expanded with the
+stage's `ARG`/`ENV` values and the Compose `build.args`, then the path cleaned — and reports a
+source that climbs above the root of its build context (`../lib`, `a/../../b`, `$LIB/x` with
+`ARG LIB=../lib`). The build context is the one Compose sets (`build.context`, with the file and
+line that set it), or the Dockerfile's own directory when no Compose file builds it. A source read
+from a local named context (`COPY --from=<name>` with `build.additional_contexts`) is checked
+against that directory. Heredocs, URLs, Git sources and sources of stages and images are not
+context paths and are not checked; neither is a source whose variables have no known value.
+
+## Why is this bad?
+The builder only ever sees the context: a path can never leave it. BuildKit silently strips the
+`..` (moby/buildkit#2131), so `COPY ../../lib/kilo-code ./kilo-code/` reads `lib/kilo-code` inside
+the context and fails with a misleading `"/lib/kilo-code": not found` (moby/buildkit#2130), and
+`COPY .. .` copies the context root instead of its parent. No other Dockerfile or Compose linter
+reports it.
+
+## Example
+```yaml
+# docker-compose.yml
+services:
+  redis-mcp:
+    build:
+      context: ./mcp-servers/redis
+```
+```dockerfile
+# mcp-servers/redis/Dockerfile
+COPY ../../lib/kilo-code ./kilo-code/
+```
+
+## Use instead
+A named build context gives the build that one directory and nothing else:
+```yaml
+services:
+  redis-mcp:
+    build:
+      context: ./mcp-servers/redis
+      additional_contexts:
+        kilo-code: ./lib/kilo-code
+```
+```dockerfile
+COPY --from=kilo-code . ./kilo-code/
+```
+
+## Fix safety
+When a Compose service builds the Dockerfile, the fix adds the named context to the service's
+`build:` (`additional_contexts`, a path relative to the Compose file's directory; a string
+`build: ./dir` becomes the mapping form, comments kept) and rewrites the instruction to copy from it
+(`COPY --from=<name> <sub-path> <dest>`), both in one fix. The name comes from the directory and
+never collides with a stage name (a named context would replace a stage of the same name) or with
+another named context. The fix is unsafe: it needs Compose 2.17 or later and BuildKit, and if the
+source was given through a variable, the copy no longer follows that variable. It is offered only
+when the directory exists and every source of the instruction leaves the context towards it; `ADD`
+(which has no `--from`) and `COPY --parents` get none.
+
+The alternative, shown but never applied, is the one of widening the context to the common
+directory: `build.context` and `build.dockerfile` change, and every context source of the
+Dockerfile is rewritten relative to the new context (`COPY . .` becomes
+`COPY mcp-servers/redis/ .`). Every instruction then copies from a larger context, and the
+`.dockerignore` of the old context no longer applies. It is offered only when one service builds
+the Dockerfile, no `RUN --mount=type=bind` reads from the context, and every source is known.
+
+When no Compose file builds the Dockerfile, there is no fix: the context is given on the
+`docker build` command line, which mcplint cannot see or change.
+
+## References
+- [Dockerfile reference: COPY](https://docs.docker.com/reference/dockerfile/#copy)
+- [Compose build specification: additional_contexts](https://docs.docker.com/reference/compose-file/build/#additional_contexts)
+- [moby/buildkit#2130](https://github.com/moby/buildkit/issues/2130), [moby/buildkit#2131](https://github.com/moby/buildkit/issues/2131)
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import posixpath
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from mcplint.diagnostics import Diagnostic, Edit, Fix, Severity, Span
+from mcplint.models.compose import CMap, CScalar, Service, lookup
+from mcplint.models.contextglob import clean_context_path, has_wildcard
+from mcplint.models.dockerfile import Dockerfile, Instruction, Word
+from mcplint.models.instructions import CopySpec, copy_spec
+from mcplint.models.yamlsrc import YMap, YSeq
+from mcplint.project import Build, Project
+from mcplint.registry import Context, FixAvailability, Rule, Scope
+from mcplint.source import SourceFile
+from mcplint.yamledit import insert_path, render_scalar, sequence_append
+
+RULE = Rule(
+    code="CTX001", name="copy-outside-context", scope=Scope.PROJECT, severity=Severity.ERROR,
+    fix=FixAvailability.SOMETIMES, tags=("build", "compose"),
+)  # fmt: skip
+
+# Values of `additional_contexts` that are not directories on this machine.
+_REMOTE_CONTEXT_PREFIXES = ("docker-image://", "service:", "target:", "oci-layout://", "git@")
+# Names BuildKit gives a meaning of their own (dockerfile2llb reservedStageNames).
+_RESERVED_NAMES = frozenset({"context", "scratch"})
+# A path written into a shell-form COPY as is: nothing BuildKit's word processing would change.
+_PLAIN_PATH = re.compile(r"[A-Za-z0-9_.@+,=:/*?\[\]-]+")
+
+
+# ------------------------------------------------------------------ sources shared by CTX001-CTX003
+
+
+@dataclass(frozen=True, slots=True)
+class CopySource:
+    """One local source of a COPY/ADD and the directory it is read from."""
+
+    instruction: Instruction
+    spec: CopySpec
+    word: Word
+    span: Span
+    expanded: str | None  # after ARG/ENV expansion and Compose build args; None when a value is unknown
+    root: Path  # the build context, or the local named context the instruction copies from
+    named: str | None  # that named context's name; None for the build context
+
+
+def copy_sources(build: Build) -> Iterator[CopySource]:
+    """Every COPY/ADD source that BuildKit reads from a local directory, in file order.
+
+    ONBUILD instructions are left out: they run in another build, with that build's context.
+    """
+    dockerfile = build.dockerfile
+    for instruction in dockerfile.instructions:
+        if instruction.keyword not in ("COPY", "ADD"):
+            continue
+        spec = copy_spec(instruction)
+        if spec is None:
+            continue
+        root, named = build.context.path, None
+        if spec.from_ is not None:
+            found = local_named_context(build, spec.from_value)
+            if found is None:
+                continue
+            named, root = found
+        for source in spec.sources:
+            if source.kind not in ("context", "stage_or_image"):
+                continue
+            expanded = dockerfile.expand(instruction, source.word.value, build.args)
+            span = Span(dockerfile.source, source.word.start, source.word.end)
+            yield CopySource(instruction, spec, source.word, span, expanded, root, named)
+
+
+def distinct_sources(project: Project) -> Iterator[tuple[Build, CopySource]]:
+    """`copy_sources` of every build, each source once per directory it is read from: services that
+    build one Dockerfile from one context share their findings."""
+    seen: set[tuple[Path, int, Path]] = set()
+    for build in project.builds:
+        for source in copy_sources(build):
+            identity = (build.dockerfile.path, source.span.start, source.root)
+            if identity not in seen:
+                seen.add(identity)
+                yield build, source
+
+
+def local_named_context(build: Build, name: str | None) -> tuple[str, Path] | None:
+    """The named context `name` of the build when it is a local directory: (its key, its path).
+
+    BuildKit looks stage names up in lower case and a named context replaces a stage of the same
+    name, so a match here wins over any stage.
+    """
+    if not name:
+        return None
+    named = build.context.named
+    key = name if name in named else name.lower()
+    located = named.get(key)
+    if located is None or build.service is None or not isinstance(located.value, str):
+        return None
+    value = located.value
+    if not value or "://" in value or value.startswith(_REMOTE_CONTEXT_PREFIXES) or value.endswith(".git"):
+        return None
+    node = build.service.get("build", "additional_contexts", key)
+    path = Path(os.path.normpath(build.service.base_dir(node if isinstance(node, CScalar) else None) / value))
+    return (key, path) if build.workspace.is_dir(path) else None
+
+
+def describe_root(build: Build, source: CopySource) -> str:
+    """Which directory a source is read from, and where that was decided."""
+    if source.named is None:
+        return f"the build context {build.context.describe()}"
+    located = build.context.named[source.named]
+    line, _ = located.span.source.location(located.span.start)
+    return f"the named context `{source.named}` {source.root} (set by {located.span.source.path}:{line})"
+
+
+def shown(source: CopySource) -> str:
+    """The source as written, with its expansion when a variable changed it."""
+    if source.expanded is None or source.expanded == source.word.value:
+        return f"`{source.word.value}`"
+    return f"`{source.word.value}` (`{source.expanded}`)"
+
+
+# ------------------------------------------------------------------------------------- the rule
+
+
+def check(project: Project, ctx: Context) -> Iterator[Diagnostic]:
+    for build, source in distinct_sources(project):
+        if source.expanded is None:
+            continue
+        cleaned, escapes = clean_context_path(source.expanded)
+        if not escapes:
+            continue
+        fix = None
+        alternatives: tuple[Fix, ...] = ()
+        if not build.context.assumed and build.service is not None and source.named is None:
+            fix = _named_context_fix(project, build, source)
+            widened = _widened_context_fix(project, build)
+            alternatives = (widened,) if widened is not None else ()
+        clamped = "the context root itself" if cleaned == "." else f"`{cleaned}` inside the context"
+        yield ctx.report(
+            source.span,
+            f"{shown(source)} climbs out of {describe_root(build, source)}; BuildKit strips the `..` "
+            f"and reads {clamped} instead",
+            fix=fix,
+            alternatives=alternatives,
+        )
+
+
+# ------------------------------------------------------------------------- where a source points
+
+
+@dataclass(frozen=True, slots=True)
+class _Target:
+    """Where an escaping source was meant to point: a path outside the context, maybe with a glob."""
+
+    source: CopySource
+    fixed: Path  # the part before the first wildcard component, resolved
+    pattern: str  # the wildcard part ("" for none)
+
+    def anchor(self, build: Build) -> Path:
+        """The directory the source's content sits in: itself for a directory copied whole."""
+        if self.pattern or build.workspace.is_dir(self.fixed):
+            return self.fixed
+        return self.fixed.parent
+
+    def relative_to(self, directory: Path) -> str:
+        relative = os.path.relpath(self.fixed, directory).replace(os.sep, "/")
+        if self.pattern:
+            return self.pattern if relative == "." else f"{relative}/{self.pattern}"
+        return relative
+
+
+def _targets(build: Build, sources: Sequence[CopySource]) -> list[_Target] | None:
+    """The intended targets of escaping sources, read relative to the context (Docker's rule) or,
+    failing that, to the Dockerfile's directory (what people who write `..` often mean)."""
+    for base in (build.context.path, Path(os.path.abspath(build.dockerfile.path.parent))):
+        targets = []
+        for source in sources:
+            assert source.expanded is not None
+            fixed_parts: list[str] = []
+            parts = source.expanded.lstrip("/").split("/")
+            for index, part in enumerate(parts):
+                if has_wildcard(part):
+                    pattern = "/".join(parts[index:])
+                    break
+                fixed_parts.append(part)
+            else:
+                pattern = ""
+            fixed = Path(os.path.normpath(base.joinpath(*fixed_parts)))
+            exists = build.workspace.is_dir(fixed) if pattern else build.workspace.exists(fixed)
+            if not exists:
+                break
+            targets.append(_Target(source, fixed, pattern))
+        else:
+            return targets
+    return None
+
+
+def _inside(path: Path, directory: Path) -> bool:
+    return path == directory or directory in path.parents
+
+
+# ------------------------------------------------------------------------------- the named context
+
+
+def _named_context_fix(project: Project, build: Build, source: CopySource) -> Fix | None:
+    spec = source.spec
+    if spec.is_add or spec.from_ is not None or spec.parents is not None:
+        return None
+    sources = [s for s in copy_sources(build) if s.instruction is source.instruction]
+    if len(sources) != len(spec.sources) or any(
+        s.expanded is None or not clean_context_path(s.expanded)[1] for s in sources
+    ):
+        return None  # a heredoc, a source inside the context, or an unknown value: no single --from
+    targets = _targets(build, sources)
+    if targets is None:
+        return None
+    root = Path(os.path.commonpath([target.anchor(build) for target in targets]))
+    if _inside(root, build.context.path):
+        return None
+    builders = [b for b in project.builds if b.dockerfile is build.dockerfile]
+    if any(b.service is None or b.context.path != build.context.path for b in builders):
+        return None
+    name, existing = _context_name(builders, root)
+    dockerfile = build.dockerfile
+    edits = [Edit.insert(dockerfile.source, _first_argument_start(dockerfile, source.instruction), f"--from={name} ")]
+    for target in targets:
+        rendered = _render_word(source.instruction, target.relative_to(root))
+        if rendered is None:
+            return None
+        edits.append(Edit.replace(target.source.span, rendered))
+    if not existing:
+        for builder in builders:
+            assert builder.service is not None
+            compose_edits = _add_named_context(builder.service, name, root)
+            if compose_edits is None:
+                return None
+            edits += compose_edits
+    where = "" if existing else " (`additional_contexts` in Compose)"
+    return Fix.unsafe(f"Copy from the named context `{name}` = {root}{where}", *merge_touching(edits))
+
+
+def _context_name(builders: Sequence[Build], root: Path) -> tuple[str, bool]:
+    """A named-context name for `root`: (name, True) when one already points there, else a new one
+    derived from the directory that clashes with no stage and no other named context."""
+    taken = set(_RESERVED_NAMES)
+    for builder in builders:
+        for key in builder.context.named:
+            found = local_named_context(builder, key)
+            if len(builders) == 1 and found is not None and found[1] == root:
+                return key, True
+            taken.add(key.lower())
+    dockerfile = builders[0].dockerfile
+    taken |= {stage.name.value.lower() for stage in dockerfile.stages if stage.name is not None}
+    base = re.sub(r"[^a-z0-9]+", "-", root.name.lower()).strip("-") or "shared"
+    name, counter = base, 1
+    while name in taken:
+        counter += 1
+        name = f"{base}-{counter}"
+    return name, False
+
+
+def _first_argument_start(dockerfile: Dockerfile, instruction: Instruction) -> int:
+    first = instruction.args[0]
+    if instruction.json_form:
+        return dockerfile.source.text.rfind("[", instruction.keyword_word.end, first.start + 1)
+    return first.start
+
+
+def _render_word(instruction: Instruction, path: str) -> str | None:
+    """`path` as a COPY argument in the instruction's form; None when it cannot be written plainly."""
+    if instruction.json_form:
+        return json.dumps(path)
+    return path if _PLAIN_PATH.fullmatch(path) else None
+
+
+def _add_named_context(service: Service, name: str, root: Path) -> list[Edit] | None:
+    build_node = service.get("build")
+    context_node = build_node if isinstance(build_node, CScalar) else lookup(build_node, "context")
+    base = service.base_dir(context_node if isinstance(context_node, CScalar) else None)
+    value = _relative_value(root, base)
+    if isinstance(build_node, CScalar):
+        return _string_build_to_mapping(service, build_node, [("additional_contexts", {name: value})])
+    if not isinstance(build_node, CMap) or not build_node.written:
+        return None
+    source, mapping = build_node.written[0]
+    if not _insertable(mapping):
+        return None
+    key_start = _key_start(service, source)
+    existing = mapping.get("additional_contexts")
+    if isinstance(existing, YSeq):
+        edit = sequence_append(source, existing, f"{name}={value}")
+    else:
+        edit = insert_path(source, mapping, ("additional_contexts", name), value, parent_key_start=key_start)
+    return [edit] if edit is not None else None
+
+
+def _insertable(mapping: YMap) -> bool:
+    """Whether new keys can be written into the mapping at its first key's column: a block mapping
+    that opens with an anchor or a tag (`build: &base`) has no such column to copy."""
+    if mapping.flow:
+        return True
+    return bool(mapping.items) and mapping.items[0][0].start == mapping.start
+
+
+def _relative_value(path: Path, base: Path) -> str:
+    relative = os.path.relpath(path, base).replace(os.sep, "/")
+    if relative == "." or relative.startswith("../"):
+        return relative
+    return "./" + relative
+
+
+def _key_start(service: Service, source: SourceFile) -> int | None:
+    key = service.config.key_span("build")
+    return key.start if key is not None and key.source is source else None
+
+
+def _string_build_to_mapping(
+    service: Service, node: CScalar, extra: Sequence[tuple[str, object]], context_text: str | None = None
+) -> list[Edit] | None:
+    """`build: ./dir` written as a mapping with `context: ./dir` (or `context_text`) and `extra` keys.
+
+    The edit runs to the end of the scalar's line, so a trailing comment stays after `context`.
+    """
+    source = node.span.source
+    key = service.config.key_span("build")
+    if key is None or key.source is not source:
+        return None
+    line = source.line_of(key.start)
+    line_start = source.line_start(line)
+    if source.text[line_start : key.start].strip() or source.line_of(node.span.end) != line:
+        return None  # not a block mapping key on one line (a flow mapping, a multi-line scalar)
+    start = node.span.start
+    while source.text[start - 1] in " \t":
+        start -= 1  # the space after `build:` would be left trailing
+    key_column = key.start - line_start
+    service_column = service.key.start - source.line_start(source.line_of(service.key.start))
+    unit = key_column - service_column if service.key.source is source and key_column > service_column else 2
+    indent = " " * (key_column + unit)
+    newline = source.newline
+    line_end = source.line_end(line)
+    context = context_text if context_text is not None else source.text[node.span.start : node.span.end]
+    lines = [f"{newline}{indent}context: {context}{source.text[node.span.end : line_end]}"]
+    for name, value in extra:
+        if isinstance(value, dict):
+            lines.append(f"{newline}{indent}{name}:")
+            lines += [f"{newline}{indent}{' ' * unit}{k}: {render_scalar(v)}" for k, v in value.items()]
+        else:
+            lines.append(f"{newline}{indent}{name}: {render_scalar(value)}")
+    return [Edit(source, start, line_end, "".join(lines))]
+
+
+def merge_touching(edits: Sequence[Edit]) -> list[Edit]:
+    """Join edits of one file that touch or overlap-free abut into one, so a fix never conflicts
+    with itself (the fix engine treats an insertion next to another edit as a conflict)."""
+    merged: list[Edit] = []
+    by_source: dict[int, list[Edit]] = {}
+    for edit in edits:
+        by_source.setdefault(id(edit.source), []).append(edit)
+    for group in by_source.values():
+        ordered = sorted(group, key=lambda edit: (edit.start, edit.end))
+        current = ordered[0]
+        for following in ordered[1:]:
+            if following.start <= current.end:
+                text = current.source.text
+                current = Edit(
+                    current.source,
+                    current.start,
+                    max(current.end, following.end),
+                    current.content + text[current.end : following.start] + following.content,
+                )
+            else:
+                merged.append(current)
+                current = following
+        merged.append(current)
+    return merged
+
+
+# --------------------------------------------------------------------- the wider context (shown)
+
+
+def _widened_context_fix(project: Project, build: Build) -> Fix | None:
+    service = build.service
+    if service is None or sum(1 for b in project.builds if b.dockerfile is build.dockerfile) != 1:
+        return None
+    dockerfile = build.dockerfile
+    if any(_binds_context(instruction) for instruction in dockerfile.instructions):
+        return None
+    sources = [s for s in copy_sources(build) if s.named is None]
+    if any(s.expanded is None for s in sources):
+        return None
+    escaping = [s for s in sources if s.expanded is not None and clean_context_path(s.expanded)[1]]
+    targets = _targets(build, escaping)
+    if targets is None:
+        return None
+    context = build.context.path
+    ancestor = Path(os.path.commonpath([context, *(target.fixed for target in targets)]))
+    prefix = os.path.relpath(context, ancestor).replace(os.sep, "/")
+    if has_wildcard(prefix):
+        return None
+    by_source = {id(target.source): target for target in targets}
+    edits: list[Edit] = []
+    for source in sources:
+        assert source.expanded is not None
+        target = by_source.get(id(source))
+        if target is not None:
+            new = target.relative_to(ancestor)
+        else:
+            cleaned, _ = clean_context_path(source.expanded)
+            new = f"{prefix}/" if cleaned == "." else posixpath.join(prefix, cleaned)
+            if source.expanded.endswith("/") and not new.endswith("/"):
+                new += "/"
+        rendered = _render_word(source.instruction, new)
+        if rendered is None:
+            return None
+        edits.append(Edit.replace(source.span, rendered))
+    compose_edits = _move_context(service, build, ancestor)
+    if compose_edits is None:
+        return None
+    edits += compose_edits
+    title = f"Widen the build context to {ancestor} and copy every source relative to it"
+    if build.ignore_file is not None and build.ignore_file.path.parent == context:
+        title += f" ({build.ignore_file.path} no longer applies)"
+    return Fix.display_only(title, *merge_touching(edits))
+
+
+def _binds_context(instruction: Instruction) -> bool:
+    """A `RUN --mount=type=bind` without `from=` reads the build context by path."""
+    for flag in instruction.flags:
+        if flag.name == "mount" and flag.value is not None:
+            options = dict(part.partition("=")[::2] for part in flag.value.split(","))
+            if options.get("type") == "bind" and "from" not in options:
+                return True
+    return False
+
+
+def _move_context(service: Service, build: Build, ancestor: Path) -> list[Edit] | None:
+    build_node = service.get("build")
+    context_node = build_node if isinstance(build_node, CScalar) else lookup(build_node, "context")
+    base = service.base_dir(context_node if isinstance(context_node, CScalar) else None)
+    new_context = _relative_value(ancestor, base)
+    new_dockerfile = os.path.relpath(build.dockerfile.path, ancestor).replace(os.sep, "/")
+    if isinstance(build_node, CScalar):
+        return _string_build_to_mapping(
+            service, build_node, [("dockerfile", new_dockerfile)], context_text=render_scalar(new_context)
+        )
+    if not isinstance(build_node, CMap) or not build_node.written:
+        return None
+    source, mapping = build_node.written[0]
+    if not _insertable(mapping):
+        return None
+    edits = []
+    written_dockerfile = lookup(build_node, "dockerfile")
+    for key, value in (("context", new_context), ("dockerfile", new_dockerfile)):
+        if key == "dockerfile" and isinstance(written_dockerfile, CScalar) and os.path.isabs(str(written_dockerfile.value)):
+            continue  # an absolute Dockerfile path does not depend on the context
+        edit = _set_scalar(source, mapping, key, value, _key_start(service, source))
+        if edit is None:
+            return None
+        edits.append(edit)
+    return edits
+
+
+def _set_scalar(source: SourceFile, mapping: YMap, key: str, value: str, key_start: int | None) -> Edit | None:
+    existing = mapping.get(key)
+    if existing is None:
+        return insert_path(source, mapping, (key,), value, parent_key_start=key_start)
+    if isinstance(existing, YMap | YSeq) or not mapping.start <= existing.start < mapping.end:
+        return None  # not a scalar, or written through an alias elsewhere
+    return Edit(source, existing.start, existing.end, render_scalar(value))
