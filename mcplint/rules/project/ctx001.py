@@ -60,7 +60,8 @@ directory: `build.context` and `build.dockerfile` change, and every context sour
 Dockerfile is rewritten relative to the new context (`COPY . .` becomes
 `COPY mcp-servers/redis/ .`). Every instruction then copies from a larger context, and the
 `.dockerignore` of the old context no longer applies. It is offered only when one service builds
-the Dockerfile, no `RUN --mount=type=bind` reads from the context, and every source is known.
+the Dockerfile, no `RUN --mount=type=bind` reads from the context, no `COPY --parents` keeps source
+paths in its destination, every source is known and every directory it points to exists.
 
 When no Compose file builds the Dockerfile, there is no fix: the context is given on the
 `docker build` command line, which mcplint cannot see or change.
@@ -305,15 +306,17 @@ def _named_context_fix(project: Project, build: Build, source: CopySource) -> Fi
         if rendered is None:
             return None
         edits.append(Edit.replace(target.source.span, rendered))
-    if not existing:
-        for builder in builders:
-            assert builder.service is not None
-            compose_edits = _add_named_context(builder.service, name, root)
-            if compose_edits is None:
-                return None
-            edits += compose_edits
-    where = "" if existing else " (`additional_contexts` in Compose)"
-    return Fix.unsafe(f"Copy from the named context `{name}` = {root}{where}", *merge_touching(edits))
+    if existing:
+        return Fix.unsafe(f"Copy from the named context `{name}`", *merge_touching(edits))
+    for builder in builders:
+        assert builder.service is not None
+        compose_edits = _add_named_context(builder.service, name, root)
+        if compose_edits is None:
+            return None
+        edits += compose_edits
+    value = _relative_value(root, _base_dir(build.service)) if build.service is not None else str(root)
+    title = f"Copy from a named context `{name}` (`additional_contexts: {{{name}: {value}}}`)"
+    return Fix.unsafe(title, *merge_touching(edits))
 
 
 def _context_name(builders: Sequence[Build], root: Path) -> tuple[str, bool]:
@@ -350,11 +353,16 @@ def _render_word(instruction: Instruction, path: str) -> str | None:
     return path if _PLAIN_PATH.fullmatch(path) else None
 
 
-def _add_named_context(service: Service, name: str, root: Path) -> list[Edit] | None:
+def _base_dir(service: Service) -> Path:
+    """The directory relative paths of the service's `build` are read from (where `context` is written)."""
     build_node = service.get("build")
     context_node = build_node if isinstance(build_node, CScalar) else lookup(build_node, "context")
-    base = service.base_dir(context_node if isinstance(context_node, CScalar) else None)
-    value = _relative_value(root, base)
+    return service.base_dir(context_node if isinstance(context_node, CScalar) else None)
+
+
+def _add_named_context(service: Service, name: str, root: Path) -> list[Edit] | None:
+    build_node = service.get("build")
+    value = _relative_value(root, _base_dir(service))
     if isinstance(build_node, CScalar):
         return _string_build_to_mapping(service, build_node, [("additional_contexts", {name: value})])
     if not isinstance(build_node, CMap) or not build_node.written:
@@ -463,8 +471,8 @@ def _widened_context_fix(project: Project, build: Build) -> Fix | None:
     if any(_binds_context(instruction) for instruction in dockerfile.instructions):
         return None
     sources = [s for s in copy_sources(build) if s.named is None]
-    if any(s.expanded is None for s in sources):
-        return None
+    if any(s.expanded is None or s.spec.parents is not None for s in sources):
+        return None  # an unknown source, or one whose path --parents keeps in the destination
     escaping = [s for s in sources if s.expanded is not None and clean_context_path(s.expanded)[1]]
     targets = _targets(build, escaping)
     if targets is None:
@@ -494,9 +502,13 @@ def _widened_context_fix(project: Project, build: Build) -> Fix | None:
     if compose_edits is None:
         return None
     edits += compose_edits
-    title = f"Widen the build context to {ancestor} and copy every source relative to it"
+    title = (
+        f"Widen the build context to `{_relative_value(ancestor, _base_dir(service))}` and copy every "
+        "source relative to it (every instruction then reads the wider context"
+    )
     if build.ignore_file is not None and build.ignore_file.path.parent == context:
-        title += f" ({build.ignore_file.path} no longer applies)"
+        title += f", and {build.ignore_file.path} no longer applies"
+    title += ")"
     return Fix.display_only(title, *merge_touching(edits))
 
 
@@ -512,9 +524,7 @@ def _binds_context(instruction: Instruction) -> bool:
 
 def _move_context(service: Service, build: Build, ancestor: Path) -> list[Edit] | None:
     build_node = service.get("build")
-    context_node = build_node if isinstance(build_node, CScalar) else lookup(build_node, "context")
-    base = service.base_dir(context_node if isinstance(context_node, CScalar) else None)
-    new_context = _relative_value(ancestor, base)
+    new_context = _relative_value(ancestor, _base_dir(service))
     new_dockerfile = os.path.relpath(build.dockerfile.path, ancestor).replace(os.sep, "/")
     if isinstance(build_node, CScalar):
         return _string_build_to_mapping(
