@@ -237,7 +237,7 @@ def test_ctx002_names_the_directory_that_is_probably_the_context(tmp_path: Path,
     write_files(tmp_path, {"docker/api/Dockerfile": "FROM alpine\nCOPY src/main.py /app/\n", "src/main.py": "print()\n"})
     monkeypatch.chdir(tmp_path)
     message = only(lint_tree(tmp_path), "CTX002").message
-    assert f"relative to {tmp_path}," in message
+    assert "relative to `.`," in message  # the working directory, where the case lives
     assert "`build: {context: ., dockerfile: docker/api/Dockerfile}`" in message
 
 
@@ -269,7 +269,7 @@ def test_ctx003_names_the_deciding_line_of_the_ignore_file(tmp_path: Path, monke
     monkeypatch.chdir(tmp_path)
     message = only(lint_tree(tmp_path), "CTX003").message
     deciding_line = ignore.splitlines().index("docs/*.md") + 1
-    assert f"`docs/*.md` ({tmp_path / 'app' / '.dockerignore'}:{deciding_line})" in message
+    assert f"`docs/*.md` (app/.dockerignore:{deciding_line})" in message
 
 
 @pytest.mark.parametrize(
@@ -297,7 +297,7 @@ def test_ctx001_message_names_the_context_and_the_line_that_set_it(tmp_path: Pat
     monkeypatch.chdir(tmp_path)
     message = only(lint_tree(tmp_path), "CTX001").message
     context_line = compose.splitlines().index("      context: ./app") + 1
-    assert f"{tmp_path / 'app'} (set by {tmp_path / 'compose.yaml'}:{context_line})" in message
+    assert f"the build context app (set by compose.yaml:{context_line})" in message
     (tmp_path / "compose.yaml").unlink()
     assert "assumed" in only(lint_tree(tmp_path), "CTX001").message
 

@@ -182,12 +182,29 @@ def local_named_context(build: Build, name: str | None) -> tuple[str, Path] | No
 
 
 def describe_root(build: Build, source: CopySource) -> str:
-    """Which directory a source is read from, and where that was decided."""
-    if source.named is None:
-        return f"the build context {build.context.describe()}"
-    located = build.context.named[source.named]
-    line, _ = located.span.source.location(located.span.start)
-    return f"the named context `{source.named}` {source.root} (set by {located.span.source.path}:{line})"
+    """Which directory a source is read from, and where that was decided (`BuildContext.describe`,
+    with paths as the user sees them: relative to the working directory when inside it)."""
+    if source.named is not None:
+        located = build.context.named[source.named]
+        return f"the named context `{source.named}` {display(source.root)} (set by {_origin(located.span)})"
+    context = build.context
+    if context.assumed:
+        return f"the build context {display(context.path)} (assumed: the Dockerfile's directory; no Compose file builds it)"
+    if context.origin is not None:
+        return f"the build context {display(context.path)} (set by {_origin(context.origin)})"
+    return f"the build context {display(context.path)} (the Compose default `.`)"
+
+
+def display(path: Path) -> str:
+    """A path relative to the working directory when it lies inside it, else absolute."""
+    absolute = Path(os.path.abspath(path))
+    relative = os.path.relpath(absolute, Path.cwd())
+    return absolute.as_posix() if relative == ".." or relative.startswith("../") else Path(relative).as_posix()
+
+
+def _origin(span: Span) -> str:
+    line, _ = span.source.location(span.start)
+    return f"{display(span.source.path)}:{line}"
 
 
 def shown(source: CopySource) -> str:
@@ -507,7 +524,7 @@ def _widened_context_fix(project: Project, build: Build) -> Fix | None:
         "source relative to it (every instruction then reads the wider context"
     )
     if build.ignore_file is not None and build.ignore_file.path.parent == context:
-        title += f", and {build.ignore_file.path} no longer applies"
+        title += f", and {display(build.ignore_file.path)} no longer applies"
     title += ")"
     return Fix.display_only(title, *merge_touching(edits))
 

@@ -57,7 +57,13 @@ from mcplint.diagnostics import Diagnostic, Severity
 from mcplint.models.contextglob import clean_context_path, match_context, split_wildcard
 from mcplint.project import Build, Project
 from mcplint.registry import Context, Rule, Scope
-from mcplint.rules.project.ctx001 import CopySource, copy_sources, describe_root, shown
+from mcplint.rules.project.ctx001 import (
+    CopySource,
+    copy_sources,
+    describe_root,
+    display,
+    shown,
+)
 from mcplint.workspace import Workspace
 
 RULE = Rule(
@@ -89,7 +95,7 @@ def check(project: Project, ctx: Context) -> Iterator[Diagnostic]:
                     severity = Severity.INFO
                     dockerfile = _relative(build.dockerfile.path, ancestor)
                     message += (
-                        f"; every source of this Dockerfile exists relative to {ancestor}, which is probably "
+                        f"; every source of this Dockerfile exists relative to `{display(ancestor)}`, which is probably "
                         f"its context: to tell mcplint, add a Compose file there whose service has "
                         f"`build: {{context: ., dockerfile: {dockerfile}}}`"
                     )

@@ -59,7 +59,7 @@ from mcplint.models.dockerignore import (
 )
 from mcplint.project import Build, Project
 from mcplint.registry import Context, Rule, Scope
-from mcplint.rules.project.ctx001 import copy_sources, describe_root, shown
+from mcplint.rules.project.ctx001 import copy_sources, describe_root, display, shown
 
 RULE = Rule(
     code="CTX003", name="copy-source-ignored", scope=Scope.PROJECT, severity=Severity.ERROR,
@@ -123,7 +123,7 @@ def check(project: Project, ctx: Context) -> Iterator[Diagnostic]:
 
 def _pattern_text(path: Path, pattern: IgnorePattern) -> str:
     written = f"!{pattern.text}" if pattern.exclusion else pattern.text
-    return f"`{written}` ({path}:{pattern.line})"
+    return f"`{written}` ({display(path)}:{pattern.line})"
 
 
 def _sent(build: Build, matcher: IgnoreMatcher, exceptions: bool, path: str) -> bool:
