@@ -148,13 +148,18 @@ def copy_sources(build: Build) -> Iterator[CopySource]:
             yield CopySource(instruction, spec, source.word, span, expanded, root, named)
 
 
+def source_identity(build: Build, source: CopySource) -> tuple[Path, int, Path]:
+    """A source read from one directory: services that build one Dockerfile from one context share
+    their findings about it instead of repeating them."""
+    return build.dockerfile.path, source.span.start, source.root
+
+
 def distinct_sources(project: Project) -> Iterator[tuple[Build, CopySource]]:
-    """`copy_sources` of every build, each source once per directory it is read from: services that
-    build one Dockerfile from one context share their findings."""
+    """`copy_sources` of every build, each source once per directory it is read from."""
     seen: set[tuple[Path, int, Path]] = set()
     for build in project.builds:
         for source in copy_sources(build):
-            identity = (build.dockerfile.path, source.span.start, source.root)
+            identity = source_identity(build, source)
             if identity not in seen:
                 seen.add(identity)
                 yield build, source

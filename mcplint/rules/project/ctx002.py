@@ -63,6 +63,7 @@ from mcplint.rules.project.ctx001 import (
     describe_root,
     display,
     shown,
+    source_identity,
 )
 from mcplint.workspace import Workspace
 
@@ -76,12 +77,17 @@ _MAX_ANCESTORS = 8
 
 
 def check(project: Project, ctx: Context) -> Iterator[Diagnostic]:
+    seen: set[tuple[Path, int, Path]] = set()
     for build in project.builds:
         if not build.workspace.is_dir(build.context.path):
             continue  # CTX005 reports a context that does not exist
         local = list(_local_sources(build))
         problems = []
         for source, cleaned in local:
+            identity = source_identity(build, source)
+            if identity in seen:
+                continue
+            seen.add(identity)
             problem = _problem(build, source, cleaned, describe_root(build, source))
             if problem is not None:
                 problems.append((source, *problem))

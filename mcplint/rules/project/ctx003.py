@@ -59,7 +59,13 @@ from mcplint.models.dockerignore import (
 )
 from mcplint.project import Build, Project
 from mcplint.registry import Context, Rule, Scope
-from mcplint.rules.project.ctx001 import copy_sources, describe_root, display, shown
+from mcplint.rules.project.ctx001 import (
+    copy_sources,
+    describe_root,
+    display,
+    shown,
+    source_identity,
+)
 
 RULE = Rule(
     code="CTX003", name="copy-source-ignored", scope=Scope.PROJECT, severity=Severity.ERROR,
@@ -76,6 +82,7 @@ class _CannotTell(Exception):
 
 
 def check(project: Project, ctx: Context) -> Iterator[Diagnostic]:
+    seen: set[tuple[Path, int, Path]] = set()
     for build in project.builds:
         ignore_file = build.ignore_file
         if ignore_file is None or not build.workspace.is_dir(build.context.path):
@@ -89,6 +96,10 @@ def check(project: Project, ctx: Context) -> Iterator[Diagnostic]:
         for source in copy_sources(build):
             if source.named is not None or source.expanded is None:
                 continue  # a named context has its own ignore file
+            identity = source_identity(build, source)
+            if identity in seen:
+                continue
+            seen.add(identity)
             cleaned, escapes = clean_context_path(source.expanded)
             if escapes or cleaned == ".":
                 continue
