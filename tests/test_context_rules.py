@@ -250,6 +250,8 @@ def test_ctx002_names_the_directory_that_is_probably_the_context(tmp_path: Path,
                       "app/a.env": "X=1\n"}, Severity.WARNING, id="compose-glob-of-ignored-files-copies-nothing"),
         pytest.param({"app/.dockerignore": "*.env\n", "app/Dockerfile": "FROM alpine\nCOPY a.env /\n", "app/a.env": "X=1\n"},
                      Severity.WARNING, id="assumed-one-lower"),
+        pytest.param({"compose.yaml": _COMPOSE, "app/.dockerignore": "build\n", "app/Dockerfile": "FROM alpine\nCOPY build/*.html /\n",
+                      "app/build/index.html": "hi\n"}, Severity.ERROR, id="compose-glob-in-an-ignored-directory-fails-the-build"),
     ],
 )  # fmt: skip
 def test_ctx003_severity(files: dict[str, str], severity: Severity, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

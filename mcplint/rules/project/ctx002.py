@@ -137,7 +137,7 @@ def _problem(build: Build, source: CopySource, cleaned: str, where: str) -> tupl
 
 
 def _case_hint(workspace: Workspace, root: Path, relative: str) -> str:
-    """`; did you mean X` when the last missing component exists with other letter case."""
+    """` (there is X …)` when the first missing component exists with other letter case."""
     directory = root
     parts = relative.split("/")
     for index, part in enumerate(parts):

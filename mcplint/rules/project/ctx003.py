@@ -7,7 +7,8 @@ expansion, with Docker's wildcard rules), applies the ignore file BuildKit uses 
 `.dockerignore` — with Docker's own matching, `!` exceptions included, and reports a source of which
 nothing reaches the builder. The message names the pattern that excludes it, with its file and
 line. A directory stays sent when an exception re-includes something inside it
-(`docs` + `!docs/README.md`); a wildcard is reported when every path it matches is excluded.
+(`docs` + `!docs/README.md`). A wildcard is reported when every path it matches is excluded (it
+then copies nothing), or when the directory its match starts from is excluded (the build fails).
 
 When no Compose file builds the Dockerfile, the context (and with it the `.dockerignore` that
 applies) is only assumed to be the Dockerfile's directory, and findings are one severity lower.
@@ -106,14 +107,19 @@ def check(project: Project, ctx: Context) -> Iterator[Diagnostic]:
             matches = match_context(build.context.path, cleaned, build.workspace.list_dir)
             if not matches:
                 continue  # CTX002's finding
+            base, pattern = split_wildcard(cleaned)
             try:
-                sent = [path for path in matches if _sent(build, matcher, exceptions, path)]
-                deciding = matcher.deciding_pattern(matches[0])
+                if pattern and base and not _sent(build, matcher, exceptions, base):
+                    excluded, wildcard = base, False  # the walk's start is gone: the build fails
+                elif any(_sent(build, matcher, exceptions, path) for path in matches):
+                    continue
+                else:
+                    excluded, wildcard = matches[0], bool(pattern)
+                deciding = matcher.deciding_pattern(excluded)
             except (IgnorePatternError, _CannotTell):
                 continue
-            if sent or deciding is None:
+            if deciding is None:
                 continue
-            wildcard = bool(split_wildcard(cleaned)[1])
             severity = Severity.WARNING if wildcard else Severity.ERROR
             if build.context.assumed:
                 severity = Severity(severity - 1)
@@ -122,12 +128,17 @@ def check(project: Project, ctx: Context) -> Iterator[Diagnostic]:
             if wildcard:
                 message = (
                     f"{shown(source)} matches only paths that {rule_text} keeps out of {where}, "
-                    f"e.g. `{matches[0]}`: this copies nothing"
+                    f"e.g. `{excluded}`: this copies nothing"
+                )
+            elif excluded != cleaned:
+                message = (
+                    f"{shown(source)} needs the directory `{excluded}`, which {rule_text} keeps out of {where}; "
+                    'the build fails with "no such file or directory"'
                 )
             else:
                 message = (
                     f"{shown(source)} exists but {rule_text} keeps it out of {where}; "
-                    "the build fails with \"not found\""
+                    'the build fails with "not found"'
                 )
             yield ctx.report(source.span, message, severity=severity)
 
