@@ -49,7 +49,7 @@ services:
 ## Fix safety
 `retries: 0` becomes the count Docker uses in its place (the image's HEALTHCHECK value, else 3):
 safe, nothing changes but the text. A missing start period is added with the configured value:
-unsafe, since it delays the moment a failing first start is reported. Timeouts and intervals have no
+unsafe, since it delays the moment a failing first start is reported. A timeout or an interval has no
 fix: the right values depend on the service.
 
 ## Options
