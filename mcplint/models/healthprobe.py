@@ -374,20 +374,6 @@ def program_name(path: str) -> str | None:
     return name if directory in PATH_DIRECTORIES else None
 
 
-def programs_called(script: Script) -> list[ProgramCall]:
-    """Every program the script runs, in order, including those behind `sh -c '...'`."""
-    calls: list[ProgramCall] = []
-    for command in script.commands:
-        call = program_of(command)
-        if call is None:
-            continue
-        calls.append(call)
-        inner = _shell_script_argument(call)
-        if inner is not None:
-            calls.extend(programs_called(inner))
-    return calls
-
-
 def _shell_script_argument(call: ProgramCall) -> Script | None:
     if call.name not in _SHELLS or len(call.argv) < 3 or call.argv[1] != "-c":
         return None
@@ -521,7 +507,6 @@ SLOW_STARTING_IMAGES = {
     "confluentinc/cp-kafka": "Kafka", "bitnami/kafka": "Kafka", "apache/kafka": "Kafka",
     "docker.elastic.co/elasticsearch/elasticsearch": "Elasticsearch",
 }  # fmt: skip
-_JVM_PROGRAMS = frozenset({"java"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -779,11 +764,12 @@ def service_lifetime(project: Project, service: Service, image: ImageView) -> Li
             if dependency.name == service.name and dependency.condition == "service_completed_successfully":
                 return Lifetime(False, f"`{other.name}` waits for it to complete (`service_completed_successfully`)")
     argv = effective_command(service, image)
+    overridden = service.command is not None or service.entrypoint is not None
     if argv is not None:
         job = job_reason(argv)
         if job is not None:
             return Lifetime(False, job)
-    elif image.interactive_default and not _has_terminal(service):
+    elif not overridden and image.interactive_default and not _has_terminal(service):
         return Lifetime(False, f"the default command of {image.reference} is a shell or prompt, which ends at once without a terminal")
     if scalar(service.get("restart")) == "no" and not serves(service, image):
         return Lifetime(False, '`restart: "no"` and no port that it serves')

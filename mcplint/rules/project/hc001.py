@@ -121,8 +121,8 @@ def _compose_services(project: Project, ctx: Context) -> Iterator[Diagnostic]:
         if not service.enabled:
             continue
         healthcheck = service.healthcheck
-        if healthcheck is not None and (healthcheck.disabled or healthcheck.test is not None):
-            continue
+        if healthcheck is not None and (healthcheck.disabled or healthcheck.test):
+            continue  # a check of its own, or none on purpose (`test: []` is none: the image's is used)
         image = service_image(project, service)
         if image is None or image.health.state != "absent":
             continue

@@ -96,7 +96,7 @@ def _judge(project: Project, service: Service, dependency: Dependency, target: S
     if healthcheck is not None and healthcheck.disabled:
         yield ctx.report(span, f"{waits}, but `{target.name}` switches its health check off: `docker compose up` fails")
         return
-    if healthcheck is not None and healthcheck.test is not None:
+    if healthcheck is not None and healthcheck.test:
         return
     image = service_image(project, target)
     if image is None:
