@@ -170,5 +170,5 @@ def _standalone_dockerfiles(project: Project, ctx: Context) -> Iterator[Diagnost
 def _detail(image: ImageView, no_fix: bool) -> str:
     lines = [image.health.reason]
     if no_fix:
-        lines.append("no fix: the image has no program known to probe it with (no shell, curl, wget, node or python)")
+        lines.append("no fix: no probe is known that this image can run (a database client, or an HTTP client and a port)")
     return "\n".join(lines)
