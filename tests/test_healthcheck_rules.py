@@ -236,6 +236,13 @@ HC001_SERVICES = {
     (f"{_AC}/nginx-golang-mysql/compose.yaml", "proxy"): "nginx",
     (f"{_AC}/nginx-golang-postgres/compose.yaml", "proxy"): "nginx",
     (f"{_AC}/nginx-golang/compose.yaml", "proxy"): "nginx",
+    (f"{_AC}/nginx-golang/compose.yaml", "backend"): "golang:1.18-alpine, target `builder`, running the server it built (no port is known, so no fix)",
+    (f"{_AC}/nginx-golang-mysql/compose.yaml", "backend"): "golang:1.18-alpine, target `builder`, running the server it built",
+    (f"{_AC}/nginx-golang-postgres/compose.yaml", "backend"): "golang:1.18-alpine, target `builder`, running the server it built",
+    (f"{_AC}/react-java-mysql/compose.yaml", "backend"): "eclipse-temurin:17-jre-focal, EXPOSE 8080, `java -cp …Application`",
+    (f"{_AC}/sparkjava/compose.yaml", "sparkjava"): "eclipse-temurin:17-jre-focal, EXPOSE 8080, `java -jar /app.jar`",
+    (f"{_AC}/sparkjava-mysql/compose.yaml", "backend"): "eclipse-temurin:17-jre-focal, EXPOSE 8080, `java -jar /app.jar`",
+    (f"{_AC}/spring-postgres/compose.yaml", "backend"): "eclipse-temurin:17-jre-focal, EXPOSE 8080, `java -cp …Application`",
     (f"{_AC}/nginx-nodejs-redis/compose.yaml", "web1"): "node:14.17.3-alpine3.14 running `npm start`",
     (f"{_AC}/nginx-nodejs-redis/compose.yaml", "web2"): "the same image as web1, a second replica",
     (f"{_AC}/nginx-nodejs-redis/compose.yaml", "nginx"): "nginx:1.21.6",
@@ -297,9 +304,6 @@ HC001_LEFT_ALONE = {
         (f"{_AC}/nextcloud-redis-mariadb/compose.yaml", "nc"),
         (f"{_AC}/nextcloud-redis-mariadb/compose.yaml", "redis"),  # redis:alpine is 8.x; the data covers 6 and 7
         (f"{_AC}/nginx-aspnet-mysql/compose.yaml", "backend"),  # mcr.microsoft.com/dotnet
-        (f"{_AC}/nginx-golang/compose.yaml", "backend"),  # golang:1.18-alpine: the data has golang's Debian tags
-        (f"{_AC}/nginx-golang-mysql/compose.yaml", "backend"),
-        (f"{_AC}/nginx-golang-postgres/compose.yaml", "backend"),
         (f"{_AC}/nginx-nodejs-redis/compose.yaml", "redis"),  # redislabs/redismod
         (f"{_AC}/pihole-cloudflared-DoH/compose.yaml", "cloudflared"),
         (f"{_AC}/pihole-cloudflared-DoH/compose.yaml", "pihole"),
@@ -307,11 +311,7 @@ HC001_LEFT_ALONE = {
         (f"{_AC}/portainer/compose.yaml", "portainer"),
         (f"{_AC}/postgresql-pgadmin/compose.yaml", "pgadmin"),
         (f"{_AC}/prometheus-grafana/compose.yaml", "prometheus"),
-        (f"{_AC}/react-java-mysql/compose.yaml", "backend"),  # eclipse-temurin:17-jre-focal: the data has the jdk tags
         (f"{_AC}/react-rust-postgres/compose.yaml", "backend"),  # FROM rust:buster
-        (f"{_AC}/sparkjava/compose.yaml", "sparkjava"),  # eclipse-temurin:17-jre-focal
-        (f"{_AC}/sparkjava-mysql/compose.yaml", "backend"),
-        (f"{_AC}/spring-postgres/compose.yaml", "backend"),
         (f"{_AC}/wasmedge-kafka-mysql/compose.yml", "redpanda"),
         (f"{_AC}/wireguard/compose.yaml", "wireguard"),
         (f"{_VOTING}/docker-compose.images.yml", "vote"), (f"{_VOTING}/docker-compose.images.yml", "result"),
