@@ -21,6 +21,10 @@ Checks how health checks are written, in Compose files and in Dockerfiles:
 An unknown HEALTHCHECK type and schema errors in Compose (`test: ["FOO"]`, a duration Compose cannot
 read) are reported by MC001 and DC001.
 
+It is a project rule although it judges Compose files and Dockerfiles alike: what a Compose check
+means depends on the image it runs in (whether it has a shell for `CMD-SHELL`, which variables the
+container sets), and a Dockerfile is judged once however many services build it.
+
 ## Why is this bad?
 Each of these leaves a container with a check that always fails (so it turns `unhealthy` and its
 dependents never start), a check that is off without anyone meaning it, or a build that stops.

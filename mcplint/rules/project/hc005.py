@@ -17,6 +17,10 @@ really uses: an option left out (or 0) takes the image's HEALTHCHECK value, else
   failures during start-up count towards `retries`, so the container can be declared unhealthy
   before it was ever up. `start_interval` only applies within a start period.
 
+It is a project rule although it judges Compose files and Dockerfiles alike: a Compose check takes
+every option it leaves out from the HEALTHCHECK of the image it runs, which only the Dockerfile (or
+the knowledge base of official images) tells.
+
 ## Why is this bad?
 Each of these makes the health status lie: a check that reports too late, one that flaps under load,
 or a database marked unhealthy during its first initialisation, which stops `depends_on:
