@@ -564,7 +564,7 @@ class ImageView:
         reference = dockerfile.expand(root.from_instruction, root.base.value, build_args) or None
         ref: ImageRef | None = parse_image_ref(reference) if reference else None
         facts = image_facts(ref) if ref is not None else None
-        where = f"stage `{stage.label}`" if stage.name else "the final stage"
+        where = f"stage `{stage.label}`" if stage.name else "the image"
         label = f"{where} of {dockerfile.path.name}" + (f" (FROM {reference})" if reference else "")
         return cls(label, reference, facts, dockerfile, stage, dict(build_args))
 

@@ -161,10 +161,14 @@ def _standalone_dockerfiles(project: Project, ctx: Context) -> Iterator[Diagnost
         instruction = stage.from_instruction
         yield ctx.report(
             Span(build.dockerfile.source, instruction.start, instruction.end),
-            f"The image of {image.label} serves ({serving}) but has no HEALTHCHECK",
+            f"The final stage of {build.dockerfile.path.name}{_from(image)} serves ({serving}) but has no HEALTHCHECK",
             fix=fix,
             detail=_detail(image, fix is None),
         )
+
+
+def _from(image: ImageView) -> str:
+    return f" (FROM {image.reference})" if image.reference else ""
 
 
 def _detail(image: ImageView, no_fix: bool) -> str:
