@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -520,3 +521,43 @@ def test_a_chain_of_alternatives_can_pass_when_one_program_exists(programs: list
     assert verdict.can_pass is bool(set(programs) & present)
     if not verdict.can_pass:
         assert {call.name for call in verdict.missing} == set(programs)
+
+
+_IMAGES = st.sampled_from(["node:18-alpine", "python:3.12-slim", "nginx:1.27", "postgres:16", "redis:7-alpine",
+                           "mariadb:11.4", "gcr.io/distroless/static-debian12", "gitea/gitea:1.22"])  # fmt: skip
+_PROBES = st.sampled_from([
+    "curl -f http://localhost:3000/health || exit 1", "curl -fsS -m 5 -H 'X-A: b' localhost:8080/", "wget -qO- http://localhost/ | grep ok",
+    "pg_isready -U $$POSTGRES_USER", "redis-cli ping", "mysqladmin ping -h localhost", "/app/probe", "curl -X POST http://x/",
+    'curl -f "http://localhost:$${PORT}/"', "exit 0", "if true; then curl x; fi", "curl -f http://a/ || wget -q --spider http://a/",
+])  # fmt: skip
+_TIMINGS = st.sampled_from(["", "interval: 5s", "retries: 0", "interval: 500ms\ntimeout: 1s", "timeout: 1m\ninterval: 10s"])
+
+
+@settings(max_examples=100, deadline=None)
+@given(_IMAGES, _PROBES, st.sampled_from(["string", "shell-list", "exec-list", "one-string", "dockerfile-shell", "dockerfile-exec"]), _TIMINGS)
+def test_fixing_any_health_check_keeps_files_valid_and_settles(image: str, probe: str, form: str, timing: str) -> None:
+    with tempfile.TemporaryDirectory() as temporary:
+        root = Path(temporary)
+        if form.startswith("dockerfile"):
+            command = json.dumps(probe.split()) if form == "dockerfile-exec" else probe.replace("$$", "$")
+            (root / "Dockerfile").write_text(f"FROM {image}\nEXPOSE 3000\nHEALTHCHECK --interval=10s CMD {command}\n", encoding="utf-8")
+            (root / "compose.yaml").write_text("services:\n  app:\n    build: .\n", encoding="utf-8")
+        else:
+            test = {
+                "string": json.dumps(probe), "shell-list": json.dumps(["CMD-SHELL", probe]),
+                "exec-list": json.dumps(["CMD", *probe.split()]), "one-string": json.dumps(["CMD", probe]),
+            }[form]  # fmt: skip
+            lines = [f"      {line}" for line in timing.splitlines()]
+            text = "\n".join(["services:", "  app:", f"    image: {image}", "    healthcheck:", f"      test: {test}", *lines, ""])
+            (root / "compose.yaml").write_text(text, encoding="utf-8")
+        resolver = ConfigResolver(overrides=Overrides(select=(*HC_CODES, "MC001")), isolated=True)
+        first = fix(discover([root], resolver), resolver, Applicability.UNSAFE)
+        assert not first.internal_errors, first.internal_errors
+        assert [d for d in first.result.diagnostics if d.code == "MC001"] == []
+        for path, source in first.changed.items():
+            if dockerfile_kind(path.name):
+                dockerfile.parse_string(source.text)
+        for path, source in first.changed.items():
+            path.write_text(source.text, encoding="utf-8")
+        again = fix(discover([root], resolver), resolver, Applicability.UNSAFE)
+        assert again.changed == {}, "fixing twice changed the files again"
