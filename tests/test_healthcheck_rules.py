@@ -9,8 +9,9 @@
   tables below list every finding with why it is right, and every service left alone with why.
   Fixing the corpus (all five rules, unsafe fixes included) keeps every Compose file docker-compose
   accepted and every Dockerfile parseable, and leaves no fixable HC001 finding.
-- Properties of the shared module: its shell reader never raises, a rewritten probe reads back as
-  the same request, and `can_pass` follows the shell's `||`.
+- Properties: the shell reader never raises, a rewritten probe reads back as the same request,
+  `can_pass` follows the shell's `||`, and fixing any health check (Compose or Dockerfile form, on
+  images with and without the tools) keeps every file valid and settles in one pass.
 """
 
 from __future__ import annotations
