@@ -579,11 +579,6 @@ class ImageView:
         return _stage_programs_cached(self.dockerfile, self.stage, self.build_args or {})
 
     @property
-    def known(self) -> bool:
-        """Whether the root image is in the knowledge base (else nothing about it is settled)."""
-        return self.facts is not None
-
-    @property
     def repository(self) -> str | None:
         return repository_of(self.facts)
 
