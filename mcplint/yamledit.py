@@ -66,12 +66,27 @@ def render_inline(value: Any) -> str:
 def indentation_unit(source: SourceFile, mapping: YMap, parent_key_start: int | None) -> int:
     """The file's indentation step, judged from a mapping and the key that holds it."""
     if parent_key_start is not None and not mapping.flow:
-        step = _column(source, mapping.start) - _column(source, parent_key_start)
+        step = block_column(source, mapping) - _column(source, parent_key_start)
         if step > 0:
             return step
     for match in re.finditer(r"^( +)\S", source.text, re.M):
         return len(match.group(1))
     return 2
+
+
+def block_column(source: SourceFile, mapping: YMap) -> int:
+    """The column of a block mapping's keys (merge keys included).
+
+    Its span starts at its first key, or at an anchor or tag written after the parent key
+    (`api: &api`): then the keys are on the following lines.
+    """
+    line = source.line_of(mapping.start)
+    if source.text[source.line_start(line) : mapping.start].strip():
+        for number in range(line + 1, source.line_count + 1):
+            text = source.line_text(number)
+            if text.strip() and not text.lstrip().startswith("#"):
+                return len(text) - len(text.lstrip())
+    return _column(source, mapping.start)
 
 
 def _column(source: SourceFile, offset: int) -> int:
@@ -111,8 +126,7 @@ def insert_path(
     if current.flow:
         return _insert_flow(source, current, new_key, remaining)
     unit = indentation_unit(source, current, current_key)
-    # A block mapping starts at its first key, merge keys included: its column is the mapping's.
-    column = _column(source, current.start)
+    column = block_column(source, current)
     anchor = _end_of_node(source, current)
     if isinstance(remaining, (dict, list)) and remaining:
         body = f"{' ' * column}{new_key}:{newline}{render_block(remaining, column + unit, unit, newline)}"

@@ -162,3 +162,13 @@ def test_crlf_spans_exclude_the_carriage_return() -> None:
     run = df.instructions[1]
     assert text[run.start : run.end] == "RUN echo \\\r\n  hi"
     assert text[df.stages[0].name.start : df.stages[0].name.end] == "a"
+
+
+def test_quoted_flag_values_keep_the_span_of_the_written_token() -> None:
+    # BuildKit's parser hands back `--from=b` for `--from="b"`; the span must still cover the token.
+    text = "FROM alpine AS b\nCOPY --from=\"b\" --chown='1:1' x y\n"
+    copy = model(text).instructions[1]
+    assert [(f.name, f.value, text[f.start : f.end]) for f in copy.flags] == [
+        ("from", "b", '--from="b"'),
+        ("chown", "1:1", "--chown='1:1'"),
+    ]

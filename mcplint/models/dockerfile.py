@@ -431,11 +431,17 @@ def _build_instruction(command, lines: _LineTable, escape: str, index: int) -> I
         found = logical.find(raw_flag, cursor)
         body = raw_flag[2:]
         name, sep, value = body.partition("=")
+        length = len(raw_flag)
+        if found < 0:
+            # BuildKit removed quotes from the value (`--from="build"`): find the written token.
+            written = re.compile(rf"--{re.escape(name)}(?:=(?:\"[^\"]*\"|'[^']*'|\S)*)?", re.I).search(logical, cursor)
+            if written is not None:
+                found, length = written.start(), written.end() - written.start()
         if found < 0:
             start, end = span(cursor, cursor)
         else:
-            start, end = span(found, found + len(raw_flag))
-            cursor = found + len(raw_flag)
+            start, end = span(found, found + length)
+            cursor = found + length
         flags.append(Flag(name.lower(), value if sep else None, start, end))
 
     args: list[Word] = []
