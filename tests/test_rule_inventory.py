@@ -17,7 +17,7 @@ ROOT = Path(__file__).resolve().parent.parent
 RULES = all_rules()
 # Rules whose examples need more than one file (a build context, a mounted config): the case files
 # in rules/ cover them with complete projects.
-EXAMPLES_NEED_MORE_FILES = {"CTX001", "CTX002", "CTX003", "CTX005", "PG001", "PG002", "PG003", "PG004", "HC002", "HC003"}
+EXAMPLES_NEED_MORE_FILES = {"CTX001", "CTX002", "CTX003", "CTX005", "PG003", "PG004"}
 
 
 @pytest.mark.parametrize("registered", RULES, ids=lambda r: r.code)
