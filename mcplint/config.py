@@ -104,13 +104,24 @@ class Settings:
                     ignored.update(registered.code for registered in expand_selector(selector)[0])
         return frozenset(ignored)
 
+    @functools.cached_property
+    def _name_patterns(self) -> tuple[frozenset[str], tuple[str, ...]]:
+        """Exclude patterns that name a path segment: literal names (a set lookup) and globs."""
+        names = [p.strip("/") for p in self.exclude + self.extend_exclude if "/" not in p.strip("/")]
+        literal = frozenset(n for n in names if not any(c in n for c in "*?[\\"))
+        return literal, tuple(n for n in names if n not in literal)
+
     def is_excluded(self, path: Path) -> bool:
         relative = _relative_posix(path, self.root)
         parts = relative.split("/")
+        literal, globs = self._name_patterns
+        if not literal.isdisjoint(parts):
+            return True
+        if any(fnmatch.fnmatchcase(part, pattern) for pattern in globs for part in parts):
+            return True
         for pattern in self.exclude + self.extend_exclude:
             if "/" not in pattern.strip("/"):
-                if any(fnmatch.fnmatchcase(part, pattern.strip("/")) for part in parts):
-                    return True
+                continue
             elif _glob_matches(pattern, relative) or any(
                 _glob_matches(pattern, "/".join(parts[:n])) for n in range(1, len(parts))
             ):

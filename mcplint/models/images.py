@@ -167,6 +167,7 @@ class _Entry:
         return self.major_min is not None or self.major_max is not None
 
 
+@cache  # the same few references are asked about for every stage of every Dockerfile
 def image_facts(ref: ImageRef) -> ImageFacts | None:
     """The facts for `ref`, or None when no entry fits it exactly (never a guess)."""
     if ref.tag is None and ref.digest is not None:
