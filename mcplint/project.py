@@ -31,6 +31,14 @@ from mcplint.source import SourceFile
 from mcplint.workspace import Unreadable, Workspace
 
 
+def shown_path(path: Path) -> str:
+    """A path as the user sees it in a message: relative to the working directory when below it,
+    else absolute."""
+    absolute = Path(os.path.abspath(path))
+    relative = os.path.relpath(absolute, Path.cwd())
+    return absolute.as_posix() if relative == ".." or relative.startswith("../") else Path(relative).as_posix()
+
+
 @dataclass(frozen=True, slots=True)
 class BuildContext:
     path: Path
@@ -39,12 +47,13 @@ class BuildContext:
     named: Mapping[str, Located] = field(default_factory=dict)  # `additional_contexts`
 
     def describe(self) -> str:
+        """The context's directory (`shown_path`) and where it was decided."""
         if self.assumed:
-            return f"{self.path} (assumed: the Dockerfile's directory; no Compose file builds it)"
+            return f"{shown_path(self.path)} (assumed: the Dockerfile's directory; no Compose file builds it)"
         if self.origin is not None:
             line, _ = self.origin.source.location(self.origin.start)
-            return f"{self.path} (set by {self.origin.source.path}:{line})"
-        return f"{self.path} (the Compose default `.`)"
+            return f"{shown_path(self.path)} (set by {shown_path(self.origin.source.path)}:{line})"
+        return f"{shown_path(self.path)} (the Compose default `.`)"
 
 
 @dataclass(frozen=True, eq=False)

@@ -304,6 +304,36 @@ def test_ctx001_message_names_the_context_and_the_line_that_set_it(tmp_path: Pat
     assert "assumed" in only(lint_tree(tmp_path), "CTX001").message
 
 
+def test_ctx_messages_show_paths_relative_below_the_working_directory_else_absolute(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    compose = (
+        "services:\n  app:\n    build:\n      context: ./app\n"
+        "      additional_contexts:\n        shared: ./shared\n"
+    )
+    project = tmp_path / "project"
+    write_files(project, {
+        "compose.yaml": compose,
+        "app/Dockerfile": "FROM alpine\nCOPY ../x /x\nCOPY --from=shared missing.txt /m\n",
+        "x": "x\n",
+        "shared/present.txt": "",
+    })  # fmt: skip
+    context_line = compose.splitlines().index("      context: ./app") + 1
+    shared_line = compose.splitlines().index("        shared: ./shared") + 1
+    (tmp_path / "elsewhere").mkdir()
+    for cwd, shown in ((project, lambda path: path.relative_to(project).as_posix()), (tmp_path / "elsewhere", str)):
+        monkeypatch.chdir(cwd)
+        result = lint_tree(project)
+        assert (
+            f"the build context {shown(project / 'app')} (set by {shown(project / 'compose.yaml')}:{context_line})"
+            in only(result, "CTX001").message
+        )
+        assert (
+            f"the named context `shared` {shown(project / 'shared')} (set by {shown(project / 'compose.yaml')}:{shared_line})"
+            in only(result, "CTX002").message
+        )
+
+
 # ----------------------------------------------------------------------------------- properties
 
 _SEGMENT = st.sampled_from(["a", "b", "..", ".", ""])
