@@ -60,3 +60,34 @@ def edits_by_source(fixes: Iterable[Fix]) -> dict[int, tuple[object, list[Edit]]
         for edit in fix.edits:
             grouped.setdefault(id(edit.source), (edit.source, []))[1].append(edit)
     return grouped
+
+
+def merge_touching(edits: Sequence[Edit]) -> list[Edit]:
+    """Join the edits of one file where one starts at the other's end into a single edit.
+
+    A fix whose own edits touch would conflict with itself (`edits_conflict` treats an insertion
+    next to another edit as a conflict); joined, they say in which order the texts go: the order of
+    the edits in the file, and for two insertions at one offset, the order given. The edits must not
+    overlap. Each file's joined edits come out sorted by position.
+    """
+    merged: list[Edit] = []
+    by_source: dict[int, list[Edit]] = {}
+    for edit in edits:
+        by_source.setdefault(id(edit.source), []).append(edit)
+    for group in by_source.values():
+        ordered = sorted(group, key=lambda edit: (edit.start, edit.end))
+        current = ordered[0]
+        for following in ordered[1:]:
+            if following.start <= current.end:
+                text = current.source.text
+                current = Edit(
+                    current.source,
+                    current.start,
+                    max(current.end, following.end),
+                    current.content + text[current.end : following.start] + following.content,
+                )
+            else:
+                merged.append(current)
+                current = following
+        merged.append(current)
+    return merged
