@@ -37,9 +37,9 @@ from mcplint.discovery import discover
 from mcplint.engine import LintResult, lint
 from mcplint.fixes import apply_edits, edits_by_source
 from mcplint.models.contextglob import clean_context_path
+from mcplint.models.copysources import copy_sources
 from mcplint.project import load_inputs
 from mcplint.registry import Context, find_rule
-from mcplint.rules.project.ctx001 import copy_sources
 from mcplint.workspace import Workspace
 from tests.compose_oracle import COMPOSE_BINARY, requires_compose
 

@@ -82,13 +82,21 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from mcplint.diagnostics import Diagnostic, Edit, Fix, Severity, Span
+from mcplint.diagnostics import Diagnostic, Edit, Fix, Severity
+from mcplint.fixes import merge_touching
 from mcplint.models.compose import CMap, CScalar, Service, lookup
 from mcplint.models.contextglob import clean_context_path, has_wildcard
-from mcplint.models.dockerfile import Dockerfile, Instruction, Word
-from mcplint.models.instructions import CopySpec, copy_spec
+from mcplint.models.copysources import (
+    CopySource,
+    copy_sources,
+    describe_root,
+    distinct_sources,
+    local_named_context,
+    shown,
+)
+from mcplint.models.dockerfile import Dockerfile, Instruction
 from mcplint.models.yamlsrc import YMap, YSeq
-from mcplint.project import Build, Project
+from mcplint.project import Build, Project, shown_path
 from mcplint.registry import Context, FixAvailability, Rule, Scope
 from mcplint.source import SourceFile
 from mcplint.yamledit import insert_path, render_scalar, sequence_append
@@ -98,125 +106,10 @@ RULE = Rule(
     fix=FixAvailability.SOMETIMES, tags=("build", "compose"),
 )  # fmt: skip
 
-# Values of `additional_contexts` that are not directories on this machine.
-_REMOTE_CONTEXT_PREFIXES = ("docker-image://", "service:", "target:", "oci-layout://", "git@")
 # Names BuildKit gives a meaning of their own (dockerfile2llb reservedStageNames).
 _RESERVED_NAMES = frozenset({"context", "scratch"})
 # A path written into a shell-form COPY as is: nothing BuildKit's word processing would change.
 _PLAIN_PATH = re.compile(r"[A-Za-z0-9_.@+,=:/*?\[\]-]+")
-
-
-# ------------------------------------------------------------------ sources shared by CTX001-CTX003
-
-
-@dataclass(frozen=True, slots=True)
-class CopySource:
-    """One local source of a COPY/ADD and the directory it is read from."""
-
-    instruction: Instruction
-    spec: CopySpec
-    word: Word
-    span: Span
-    expanded: str | None  # after ARG/ENV expansion and Compose build args; None when a value is unknown
-    root: Path  # the build context, or the local named context the instruction copies from
-    named: str | None  # that named context's name; None for the build context
-
-
-def copy_sources(build: Build) -> Iterator[CopySource]:
-    """Every COPY/ADD source that BuildKit reads from a local directory, in file order.
-
-    ONBUILD instructions are left out: they run in another build, with that build's context.
-    """
-    dockerfile = build.dockerfile
-    for instruction in dockerfile.instructions:
-        if instruction.keyword not in ("COPY", "ADD"):
-            continue
-        spec = copy_spec(instruction)
-        if spec is None:
-            continue
-        root, named = build.context.path, None
-        if spec.from_ is not None:
-            found = local_named_context(build, spec.from_value)
-            if found is None:
-                continue
-            named, root = found
-        for source in spec.sources:
-            if source.kind not in ("context", "stage_or_image"):
-                continue
-            expanded = dockerfile.expand(instruction, source.word.value, build.args)
-            span = Span(dockerfile.source, source.word.start, source.word.end)
-            yield CopySource(instruction, spec, source.word, span, expanded, root, named)
-
-
-def source_identity(build: Build, source: CopySource) -> tuple[Path, int, Path]:
-    """A source read from one directory: services that build one Dockerfile from one context share
-    their findings about it instead of repeating them."""
-    return build.dockerfile.path, source.span.start, source.root
-
-
-def distinct_sources(project: Project) -> Iterator[tuple[Build, CopySource]]:
-    """`copy_sources` of every build, each source once per directory it is read from."""
-    seen: set[tuple[Path, int, Path]] = set()
-    for build in project.builds:
-        for source in copy_sources(build):
-            identity = source_identity(build, source)
-            if identity not in seen:
-                seen.add(identity)
-                yield build, source
-
-
-def local_named_context(build: Build, name: str | None) -> tuple[str, Path] | None:
-    """The named context `name` of the build when it is a local directory: (its key, its path).
-
-    BuildKit looks stage names up in lower case and a named context replaces a stage of the same
-    name, so a match here wins over any stage.
-    """
-    if not name:
-        return None
-    named = build.context.named
-    key = name if name in named else name.lower()
-    located = named.get(key)
-    if located is None or build.service is None or not isinstance(located.value, str):
-        return None
-    value = located.value
-    if not value or "://" in value or value.startswith(_REMOTE_CONTEXT_PREFIXES) or value.endswith(".git"):
-        return None
-    node = build.service.get("build", "additional_contexts", key)
-    path = Path(os.path.normpath(build.service.base_dir(node if isinstance(node, CScalar) else None) / value))
-    return (key, path) if build.workspace.is_dir(path) else None
-
-
-def describe_root(build: Build, source: CopySource) -> str:
-    """Which directory a source is read from, and where that was decided (`BuildContext.describe`,
-    with paths as the user sees them: relative to the working directory when inside it)."""
-    if source.named is not None:
-        located = build.context.named[source.named]
-        return f"the named context `{source.named}` {display(source.root)} (set by {_origin(located.span)})"
-    context = build.context
-    if context.assumed:
-        return f"the build context {display(context.path)} (assumed: the Dockerfile's directory; no Compose file builds it)"
-    if context.origin is not None:
-        return f"the build context {display(context.path)} (set by {_origin(context.origin)})"
-    return f"the build context {display(context.path)} (the Compose default `.`)"
-
-
-def display(path: Path) -> str:
-    """A path relative to the working directory when it lies inside it, else absolute."""
-    absolute = Path(os.path.abspath(path))
-    relative = os.path.relpath(absolute, Path.cwd())
-    return absolute.as_posix() if relative == ".." or relative.startswith("../") else Path(relative).as_posix()
-
-
-def _origin(span: Span) -> str:
-    line, _ = span.source.location(span.start)
-    return f"{display(span.source.path)}:{line}"
-
-
-def shown(source: CopySource) -> str:
-    """The source as written, with its expansion when a variable changed it."""
-    if source.expanded is None or source.expanded == source.word.value:
-        return f"`{source.word.value}`"
-    return f"`{source.word.value}` (`{source.expanded}`)"
 
 
 # ------------------------------------------------------------------------------------- the rule
@@ -456,32 +349,6 @@ def _string_build_to_mapping(
     return [Edit(source, start, line_end, "".join(lines))]
 
 
-def merge_touching(edits: Sequence[Edit]) -> list[Edit]:
-    """Join edits of one file that touch or overlap-free abut into one, so a fix never conflicts
-    with itself (the fix engine treats an insertion next to another edit as a conflict)."""
-    merged: list[Edit] = []
-    by_source: dict[int, list[Edit]] = {}
-    for edit in edits:
-        by_source.setdefault(id(edit.source), []).append(edit)
-    for group in by_source.values():
-        ordered = sorted(group, key=lambda edit: (edit.start, edit.end))
-        current = ordered[0]
-        for following in ordered[1:]:
-            if following.start <= current.end:
-                text = current.source.text
-                current = Edit(
-                    current.source,
-                    current.start,
-                    max(current.end, following.end),
-                    current.content + text[current.end : following.start] + following.content,
-                )
-            else:
-                merged.append(current)
-                current = following
-        merged.append(current)
-    return merged
-
-
 # --------------------------------------------------------------------- the wider context (shown)
 
 
@@ -529,7 +396,7 @@ def _widened_context_fix(project: Project, build: Build) -> Fix | None:
         "source relative to it (every instruction then reads the wider context"
     )
     if build.ignore_file is not None and build.ignore_file.path.parent == context:
-        title += f", and {display(build.ignore_file.path)} no longer applies"
+        title += f", and {shown_path(build.ignore_file.path)} no longer applies"
     title += ")"
     return Fix.display_only(title, *merge_touching(edits))
 

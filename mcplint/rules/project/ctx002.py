@@ -55,16 +55,9 @@ from pathlib import Path
 
 from mcplint.diagnostics import Diagnostic, Severity
 from mcplint.models.contextglob import clean_context_path, match_context, split_wildcard
-from mcplint.project import Build, Project
+from mcplint.models.copysources import CopySource, SourceIdentity, copy_sources, describe_root, shown, source_identity
+from mcplint.project import Build, Project, shown_path
 from mcplint.registry import Context, Rule, Scope
-from mcplint.rules.project.ctx001 import (
-    CopySource,
-    copy_sources,
-    describe_root,
-    display,
-    shown,
-    source_identity,
-)
 from mcplint.workspace import Workspace
 
 RULE = Rule(
@@ -77,7 +70,7 @@ _MAX_ANCESTORS = 8
 
 
 def check(project: Project, ctx: Context) -> Iterator[Diagnostic]:
-    seen: set[tuple[Path, int, Path]] = set()
+    seen: set[SourceIdentity] = set()
     for build in project.builds:
         if not build.workspace.is_dir(build.context.path):
             continue  # CTX005 reports a context that does not exist
@@ -101,7 +94,7 @@ def check(project: Project, ctx: Context) -> Iterator[Diagnostic]:
                     severity = Severity.INFO
                     dockerfile = _relative(build.dockerfile.path, ancestor)
                     message += (
-                        f"; every source of this Dockerfile exists relative to `{display(ancestor)}`, which is probably "
+                        f"; every source of this Dockerfile exists relative to `{shown_path(ancestor)}`, which is probably "
                         f"its context: to tell mcplint, add a Compose file there whose service has "
                         f"`build: {{context: ., dockerfile: {dockerfile}}}`"
                     )

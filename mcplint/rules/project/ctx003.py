@@ -58,15 +58,9 @@ from mcplint.models.dockerignore import (
     IgnorePatternError,
     parse_dockerignore,
 )
-from mcplint.project import Build, Project
+from mcplint.models.copysources import SourceIdentity, copy_sources, describe_root, shown, source_identity
+from mcplint.project import Build, Project, shown_path
 from mcplint.registry import Context, Rule, Scope
-from mcplint.rules.project.ctx001 import (
-    copy_sources,
-    describe_root,
-    display,
-    shown,
-    source_identity,
-)
 
 RULE = Rule(
     code="CTX003", name="copy-source-ignored", scope=Scope.PROJECT, severity=Severity.ERROR,
@@ -83,7 +77,7 @@ class _CannotTell(Exception):
 
 
 def check(project: Project, ctx: Context) -> Iterator[Diagnostic]:
-    seen: set[tuple[Path, int, Path]] = set()
+    seen: set[SourceIdentity] = set()
     for build in project.builds:
         ignore_file = build.ignore_file
         if ignore_file is None or not build.workspace.is_dir(build.context.path):
@@ -145,7 +139,7 @@ def check(project: Project, ctx: Context) -> Iterator[Diagnostic]:
 
 def _pattern_text(path: Path, pattern: IgnorePattern) -> str:
     written = f"!{pattern.text}" if pattern.exclusion else pattern.text
-    return f"`{written}` ({display(path)}:{pattern.line})"
+    return f"`{written}` ({shown_path(path)}:{pattern.line})"
 
 
 def _sent(build: Build, matcher: IgnoreMatcher, exceptions: bool, path: str) -> bool:

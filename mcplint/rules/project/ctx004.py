@@ -67,6 +67,7 @@ import re
 from collections.abc import Iterator, Sequence
 
 from mcplint.diagnostics import Diagnostic, Severity, Span
+from mcplint.models.copysources import named_context_key
 from mcplint.models.dockerfile import Stage
 from mcplint.models.images import image_facts, parse_image_ref
 from mcplint.models.instructions import copy_spec
@@ -111,8 +112,7 @@ def _problem(build: Build, stage: Stage, value: str) -> tuple[str, Severity] | N
             f"`FROM {value} AS <name>` after a global `ARG` (FROM expands it), then `--from=<name>`"
         )
         return message, Severity.ERROR
-    named = build.context.named
-    if value in named or value.lower() in named:
+    if named_context_key(build, value) is not None:
         return None  # a named context, which also replaces a stage of the same name
     if _GO_INT.fullmatch(value) and abs(int(value)) <= _INT64_MAX:
         return _index_problem(build, stage, int(value))
@@ -123,7 +123,7 @@ def _problem(build: Build, stage: Stage, value: str) -> tuple[str, Severity] | N
         last = max(s.index for s in dockerfile.stages if s.name is not None and s.name.value.lower() == lowered)
         return _order_problem(stage, dockerfile.stages[last], f"stage `{value}`")
     ref = parse_image_ref(value)
-    hint = _similar(lowered, [*stage_names, *named])
+    hint = _similar(lowered, [*stage_names, *build.context.named])
     if ref is None:
         message = (
             f"`{value}` is no stage of this Dockerfile, no named context and no valid image reference; "
