@@ -178,10 +178,10 @@ class _Linker:
         boundary = search_boundary(dockerfile)
         directory = Path(os.path.abspath(dockerfile)).parent
         while True:
-            for name, is_dir in self.workspace.list_dir(directory):
-                lowered = name.lower()
-                if not is_dir and lowered.endswith((".yml", ".yaml")) and lowered.startswith(("compose", "docker-compose")):
-                    yield directory / name
+            for entry in self.workspace.list_dir(directory):
+                lowered = entry.name.lower()
+                if not entry.is_dir and lowered.endswith((".yml", ".yaml")) and lowered.startswith(("compose", "docker-compose")):
+                    yield directory / entry.name
             if directory == boundary or directory.parent == directory:
                 return
             directory = directory.parent

@@ -13,7 +13,7 @@ import stat
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeVar
+from typing import NamedTuple, TypeVar
 
 from mcplint.source import DecodeProblem, SourceFile
 
@@ -29,13 +29,40 @@ class Unreadable:
     offset: int
 
 
+class DirEntry(NamedTuple):
+    """One entry of a directory listing."""
+
+    name: str
+    is_dir: bool  # a directory, or a symlink to one: what opening the path would see
+    is_symlink: bool  # the entry itself is a symbolic link, whatever it points to
+
+
+def list_directory(path: Path) -> list[DirEntry]:
+    """The entries of a directory, sorted by name, read from the disk; empty when it cannot be read.
+
+    An entry that cannot be examined counts as neither a directory nor a symlink.
+    """
+    listing = []
+    try:
+        with os.scandir(path) as entries:
+            for entry in entries:
+                try:
+                    listing.append(DirEntry(entry.name, entry.is_dir(), entry.is_symlink()))
+                except OSError:
+                    listing.append(DirEntry(entry.name, False, False))
+    except OSError:
+        pass
+    listing.sort()
+    return listing
+
+
 class Workspace:
     def __init__(self, overlay: Mapping[Path, SourceFile] | None = None, parent: Workspace | None = None) -> None:
         self._overlay = dict(overlay or {})
         # A fix pass starts from its predecessor's cache: unchanged files keep their parsed models.
         self._sources: dict[Path, SourceFile | Unreadable] = {}
         self._models: dict[tuple[str, int], object] = {}
-        self._listings: dict[Path, list[tuple[str, bool]]] = parent._listings if parent else {}
+        self._listings: dict[Path, list[DirEntry]] = parent._listings if parent else {}
         self._stats: dict[Path, int | None] = parent._stats if parent else {}
         if parent is not None:
             for path, loaded in parent._sources.items():
@@ -114,22 +141,12 @@ class Workspace:
         mode = self._mode(path)
         return mode is not None and stat.S_ISDIR(mode)
 
-    def list_dir(self, path: Path) -> list[tuple[str, bool]]:
-        """(name, is_directory) of the entries of a directory; empty when it cannot be read."""
+    def list_dir(self, path: Path) -> list[DirEntry]:
+        """`list_directory`, read once per directory."""
         key = self.key(path)
         listing = self._listings.get(key)
         if listing is None:
-            listing = []
-            try:
-                with os.scandir(key) as entries:
-                    for entry in entries:
-                        try:
-                            listing.append((entry.name, entry.is_dir()))
-                        except OSError:
-                            listing.append((entry.name, False))
-            except OSError:
-                pass
-            listing.sort()
+            listing = list_directory(key)
             self._listings[key] = listing
         return listing
 

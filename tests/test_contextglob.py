@@ -28,6 +28,7 @@ from mcplint.models.contextglob import (
     match_context,
     split_wildcard,
 )
+from mcplint.workspace import DirEntry, Workspace
 
 # golang/go src/path/filepath/match_test.go `matchTests`: (pattern, name, matched, ErrBadPattern).
 GO_MATCH_TESTS = [
@@ -281,11 +282,26 @@ def test_match_context_symlinks_and_unreadable(tmp_path: Path) -> None:
             locked.chmod(0o755)
 
 
+def test_match_context_with_the_workspace_lister_does_not_descend_symlinked_directories(tmp_path: Path) -> None:
+    root = _tree(tmp_path, ["real/file.txt", "real/deeper/x.txt"])
+    (root / "link").symlink_to("real", target_is_directory=True)
+    lister = Workspace().list_dir
+    # fsutil's walk (filepath.Walk) matches a symlink by its name and never descends it.
+    assert match_context(root, "*/file.txt", lister) == ["real/file.txt"]
+    assert match_context(root, "*/*/x.txt", lister) == ["real/deeper/x.txt"]
+    assert match_context(root, "l*", lister) == ["link"]
+    # The fixed base is resolved with symlinks followed, so a walk may start inside the link.
+    assert match_context(root, "link/*.txt", lister) == ["link/file.txt"]
+
+
 def test_match_context_uses_the_injected_lister(tmp_path: Path) -> None:
-    listing = {tmp_path: [("a", True), ("b.txt", False)], tmp_path / "a": [("c.txt", False)]}
+    listing = {
+        tmp_path: [DirEntry("a", True, False), DirEntry("b.txt", False, False)],
+        tmp_path / "a": [DirEntry("c.txt", False, False)],
+    }
     calls: list[Path] = []
 
-    def lister(directory: Path) -> list[tuple[str, bool]]:
+    def lister(directory: Path) -> list[DirEntry]:
         calls.append(directory)
         return listing.get(directory, [])
 
@@ -467,3 +483,17 @@ def test_match_context_agrees_with_go_walk(go_oracle: Path, tmp_path: Path) -> N
     answer = _ask_go(go_oracle, {"Resolve": [{"Root": str(root), "Source": s} for s in sources]})
     for source, go_paths in zip(sources, answer["Resolve"], strict=True):
         assert match_context(root, source) == go_paths, source
+
+
+@_NEEDS_GO
+def test_match_context_agrees_with_go_walk_around_symlinks(go_oracle: Path, tmp_path: Path) -> None:
+    root = _tree(tmp_path, ["a.txt", "real/file.txt", "real/deeper/x.txt"])
+    (root / "link").symlink_to("real", target_is_directory=True)
+    (root / "loop").symlink_to(".", target_is_directory=True)
+    (root / "file-link").symlink_to("a.txt")
+    # Every wildcard starts at the root: the oracle's Walk does not resolve a symlinked base as fsutil does.
+    sources = ["*", "*/*", "*/file.txt", "*/*/x.txt", "l*", "l*/*", "?oop/*/*", "[fl]*", "*-link"]
+    answer = _ask_go(go_oracle, {"Resolve": [{"Root": str(root), "Source": s} for s in sources]})
+    for source, go_paths in zip(sources, answer["Resolve"], strict=True):
+        assert match_context(root, source) == go_paths, source
+        assert match_context(root, source, Workspace().list_dir) == go_paths, source

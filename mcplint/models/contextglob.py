@@ -22,11 +22,12 @@ tonistiigi/fsutil `copy.ResolveWildcards` does the matching:
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from pathlib import Path
 
-DirectoryLister = Callable[[Path], list[tuple[str, bool]]]
+from mcplint.workspace import DirEntry, list_directory
+
+DirectoryLister = Callable[[Path], list[DirEntry]]
 
 
 class BadPattern(ValueError):
@@ -114,11 +115,11 @@ def match_context(root: Path, pattern: str, list_dir: DirectoryLister | None = N
     """Every context-relative path a COPY source selects, sorted.
 
     The source is cleaned (and clamped) first. Without wildcards the result is `[path]` when the
-    path exists, else `[]`. `list_dir(directory)` gives `(name, is_dir)` pairs and may be a cached
-    lister; `is_dir` must be False for symlinks, as `filepath.Walk` does not descend them. The
-    default lister reads the disk and treats an unreadable directory as empty.
+    path exists, else `[]`. `list_dir(directory)` gives the directory's entries and may be a cached
+    lister (`Workspace.list_dir`); the default reads the disk and treats an unreadable directory as
+    empty.
     """
-    lister = list_dir or _list_directory
+    lister = list_dir or list_directory
     cleaned, _ = clean_context_path(pattern)
     if cleaned == ".":
         return ["."]
@@ -143,33 +144,25 @@ def _walk(
     found: list[str],
 ) -> None:
     depth = prefix.count("/") + 1 if prefix else 1
-    for name, is_dir in sorted(lister(directory)):
-        relative = f"{prefix}/{name}" if prefix else name
+    for entry in sorted(lister(directory)):
+        relative = f"{prefix}/{entry.name}" if prefix else entry.name
         try:
             matched = filepath_match(rest, relative)
         except BadPattern:
             matched = False
         if matched:
             found.append(relative)
-        elif is_dir and (depth_limit is None or depth < depth_limit):
-            _walk(directory / name, relative, rest, depth_limit, lister, found)
+        elif entry.is_dir and not entry.is_symlink and (depth_limit is None or depth < depth_limit):
+            _walk(directory / entry.name, relative, rest, depth_limit, lister, found)
 
 
 def _exists(root: Path, relative: str, lister: DirectoryLister) -> bool:
     directory = root
     for part in relative.split("/"):
-        if part not in {name for name, _ in lister(directory)}:
+        if part not in {entry.name for entry in lister(directory)}:
             return False
         directory = directory / part
     return True
-
-
-def _list_directory(directory: Path) -> list[tuple[str, bool]]:
-    try:
-        with os.scandir(directory) as entries:
-            return [(entry.name, entry.is_dir(follow_symlinks=False)) for entry in entries]
-    except OSError:
-        return []
 
 
 # ------------------------------------------------------------------ Go's filepath.Match

@@ -485,7 +485,7 @@ class PostgresService:
             return None
         if not self.workspace.is_dir(host):
             return None
-        return [(name, is_dir) for name, is_dir in self.workspace.list_dir(host)]
+        return [(entry.name, entry.is_dir) for entry in self.workspace.list_dir(host)]
 
     @cached_property
     def conf(self) -> ResolvedConf | None:
@@ -657,7 +657,8 @@ class PostgresService:
             assert mount.host_path is not None
             paths = [mount.host_path]
             if self.workspace.is_dir(mount.host_path):
-                paths = [mount.host_path / n for n, is_dir in self.workspace.list_dir(mount.host_path) if not is_dir]
+                listing = self.workspace.list_dir(mount.host_path)
+                paths = [mount.host_path / entry.name for entry in listing if not entry.is_dir]
             for path in paths:
                 text = self.workspace.read_text(path) if self.workspace.is_file(path) else None
                 if text and re.search(r"alter\s+system", text, re.IGNORECASE):

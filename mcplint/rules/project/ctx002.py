@@ -134,7 +134,7 @@ def _case_hint(workspace: Workspace, root: Path, relative: str) -> str:
     directory = root
     parts = relative.split("/")
     for index, part in enumerate(parts):
-        names = [name for name, _ in workspace.list_dir(directory)]
+        names = [entry.name for entry in workspace.list_dir(directory)]
         if part in names:
             directory = directory / part
             continue

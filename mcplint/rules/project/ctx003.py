@@ -154,13 +154,13 @@ def _sent(build: Build, matcher: IgnoreMatcher, exceptions: bool, path: str) -> 
     visited = 0
     while pending:
         current, relative = pending.pop()
-        for name, is_dir in build.workspace.list_dir(current):
+        for entry in build.workspace.list_dir(current):
             visited += 1
             if visited > _MAX_WALK:
                 raise _CannotTell
-            child = f"{relative}/{name}"
+            child = f"{relative}/{entry.name}"
             if matcher.deciding_pattern(child) is None:
                 return True
-            if is_dir:
-                pending.append((current / name, child))
+            if entry.is_dir:
+                pending.append((current / entry.name, child))
     return False
