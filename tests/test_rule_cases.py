@@ -16,7 +16,7 @@ from mcplint.registry import all_rules
 RULES_DIR = Path(__file__).resolve().parent.parent / "rules"
 CASE_KEYS = {
     "name", "files", "lint", "options", "expect", "fixed", "unsafe", "select", "crlf",
-    "no_final_newline", "expect_after_fix", "env", "note",
+    "no_final_newline", "expect_after_fix", "env", "note", "symlinks",
 }  # fmt: skip
 
 
@@ -47,6 +47,10 @@ def _write_case(root: Path, case: dict, code: str) -> ConfigResolver:
         path = root / name
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(_shape(text, case).encode("utf-8"))
+    for name, target in (case.get("symlinks") or {}).items():
+        link = root / name
+        link.parent.mkdir(parents=True, exist_ok=True)
+        link.symlink_to(target)
     select = tuple(case.get("select", [code])) + ("MC001",)
     config = None
     if case.get("options"):

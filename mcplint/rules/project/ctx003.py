@@ -161,6 +161,6 @@ def _sent(build: Build, matcher: IgnoreMatcher, exceptions: bool, path: str) -> 
             child = f"{relative}/{entry.name}"
             if matcher.deciding_pattern(child) is None:
                 return True
-            if entry.is_dir:
+            if entry.is_dir and not entry.is_symlink:  # Docker sends a link, never what it points to
                 pending.append((current / entry.name, child))
     return False
