@@ -35,6 +35,7 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from mcplint.diagnostics import Edit
+from mcplint.models import shell
 from mcplint.models.compose import CMap, CNode, CScalar, CSeq, Service, scalar
 from mcplint.models.dockerfile import Dockerfile, Stage
 from mcplint.models.image_contents import ProgramSet, program_available, stage_programs
@@ -47,20 +48,23 @@ from mcplint.models.instructions import (
     stage_parent,
 )
 from mcplint.models.packages import PATH_DIRECTORIES
+from mcplint.models.shell import ShellSyntaxError
 from mcplint.project import Project
 from mcplint.yamledit import insert_path, render_scalar
 
 # ------------------------------------------------------------------------------ reading the script
 
+# Only spaces and tabs separate words: `sh -c` reads a carriage return as part of a word.
 _BLANKS = " \t"
-_OPERATOR_CHARS = ";&|()<>\n"
+# Words that begin or end a compound command where a command would begin: such a script is not read.
 _RESERVED = frozenset(
     {"if", "then", "else", "elif", "fi", "for", "while", "until", "do", "done", "case", "esac",
      "{", "}", "!", "[[", "]]", "function", "select", "coproc"}
 )  # fmt: skip
+# The assignments left out of a command's words; `a+=1` and `a[0]=1` stay words, as they always have.
 _ASSIGNMENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*=")
-# A redirection operator, with the file descriptor number glued to its front (`2>&1`).
-_REDIRECT = re.compile(r"[0-9]*(?:>>|>&|>\||<&|<>|>|<)|&>>?")
+_HEREDOCS = frozenset({"<<", "<<-", "<<<"})
+_FD_NUMBER = re.compile(r"[0-9]+")
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,208 +117,73 @@ class _Unreadable(ValueError):
     pass
 
 
-@dataclass(slots=True)
-class _Token:
-    kind: str  # word | op | redirect
-    text: str
-    raw: str
-    start: int
-    end: int
-
-
 def read_shell(text: str) -> Script | None:
     """The script as and-or lists of simple commands; None when it uses what this reader leaves out
-    (control structures, subshells, brace groups, unclosed quotes)."""
+    (control structures, subshells, brace groups, heredocs, unclosed quotes)."""
     try:
-        tokens = _tokens(text)
-        return _parse(tokens)
-    except _Unreadable:
+        tree = shell.parse(text, blanks=_BLANKS)
+        lists = tuple(_and_or_list(and_or, text) for and_or, _ in tree.items)
+    except (ShellSyntaxError, _Unreadable):
         return None
+    return Script(lists) if lists else None
 
 
-def _tokens(text: str) -> list[_Token]:
-    tokens: list[_Token] = []
-    position = 0
-    length = len(text)
-    while position < length:
-        char = text[position]
-        if char in _BLANKS:
-            position += 1
-            continue
-        if text.startswith("\\\n", position):
-            position += 2
-            continue
-        if char == "#":
-            newline = text.find("\n", position)
-            position = length if newline < 0 else newline
-            continue
-        redirect = _REDIRECT.match(text, position)
-        if redirect is not None:
-            tokens.append(_Token("redirect", redirect.group(), redirect.group(), position, redirect.end()))
-            position = redirect.end()
-            continue
-        if char in _OPERATOR_CHARS:
-            operator = next(op for op in ("&&", "||", ";;", "|", "&", ";", "(", ")", "\n") if text.startswith(op, position))
-            tokens.append(_Token("op", operator, operator, position, position + len(operator)))
-            position += len(operator)
-            continue
-        start = position
-        value, position = _word(text, position)
-        tokens.append(_Token("word", value, text[start:position], start, position))
-    return tokens
+def _and_or_list(and_or: shell.AndOr, text: str) -> AndOrList:
+    pipelines = [_pipeline(pipeline, text) for pipeline in and_or.pipelines]
+    for operator, pipeline in zip(and_or.operators, pipelines[1:], strict=True):
+        _same_line(text, operator, pipeline[0])
+    return AndOrList(tuple(pipelines), tuple(operator.text for operator in and_or.operators))
 
 
-def _word(text: str, position: int) -> tuple[str, int]:
-    """One word from `position`: its text after quote removal, and where it ends."""
-    pieces: list[str] = []
-    length = len(text)
-    while position < length:
-        char = text[position]
-        if char in _BLANKS or char in _OPERATOR_CHARS:
-            break
-        if char == "'":
-            close = text.find("'", position + 1)
-            if close < 0:
-                raise _Unreadable("unclosed single quote")
-            pieces.append(text[position + 1 : close])
-            position = close + 1
-        elif char == '"':
-            position += 1
-            while True:
-                if position >= length:
-                    raise _Unreadable("unclosed double quote")
-                inner = text[position]
-                if inner == '"':
-                    position += 1
-                    break
-                if inner == "\\" and position + 1 < length and text[position + 1] in '$`"\\\n':
-                    pieces.append(text[position + 1])
-                    position += 2
-                elif inner == "$" and text.startswith("$(", position):
-                    end = _closing(text, position + 1, "(", ")")
-                    pieces.append(text[position:end])
-                    position = end
-                elif inner == "`":
-                    end = text.find("`", position + 1)
-                    if end < 0:
-                        raise _Unreadable("unclosed backquote")
-                    pieces.append(text[position : end + 1])
-                    position = end + 1
-                else:
-                    pieces.append(inner)
-                    position += 1
-        elif char == "\\":
-            if position + 1 >= length:
-                raise _Unreadable("trailing backslash")
-            pieces.append(text[position + 1])
-            position += 2
-        elif char == "$" and text.startswith(("$(", "${"), position):
-            opening, closing = ("(", ")") if text[position + 1] == "(" else ("{", "}")
-            end = _closing(text, position + 1, opening, closing)
-            pieces.append(text[position:end])
-            position = end
-        elif char == "`":
-            end = text.find("`", position + 1)
-            if end < 0:
-                raise _Unreadable("unclosed backquote")
-            pieces.append(text[position : end + 1])
-            position = end + 1
-        else:
-            pieces.append(char)
-            position += 1
-    return "".join(pieces), position
+def _pipeline(pipeline: shell.Pipeline, text: str) -> tuple[SimpleCommand, ...]:
+    if pipeline.negated:
+        raise _Unreadable("`!` starts a compound command")
+    last = len(pipeline.commands) - 1
+    commands = tuple(_simple_command(command, text, index < last) for index, command in enumerate(pipeline.commands))
+    for operator, command in zip(pipeline.operators, commands[1:], strict=True):
+        if operator.text != "|":
+            raise _Unreadable(f"`{operator.text}` is not read")
+        _same_line(text, operator, command)
+    return commands
 
 
-def _closing(text: str, opening_at: int, opening: str, closing: str) -> int:
-    """The offset just after the bracket that closes the one at `opening_at` (quotes respected)."""
-    depth = 0
-    position = opening_at
-    while position < len(text):
-        char = text[position]
-        if char == "'" and opening == "(":
-            end = text.find("'", position + 1)
-            if end < 0:
-                raise _Unreadable("unclosed single quote")
-            position = end + 1
-            continue
-        if char == "\\":
-            position += 2
-            continue
-        if char == opening:
-            depth += 1
-        elif char == closing:
-            depth -= 1
-            if depth == 0:
-                return position + 1
-        position += 1
-    raise _Unreadable(f"unclosed {opening}")
+def _same_line(text: str, operator: shell.Operator, command: SimpleCommand) -> None:
+    """This reader wants the command after `&&`, `||` or `|` on the operator's line, or on the next
+    after a backslash. Between the two there are only blanks, continuations, comments and line
+    breaks, and a comment ends at a line break."""
+    gap = text[operator.end : command.start].replace("\\\n", "")
+    if "\n" in gap or "#" in gap:
+        raise _Unreadable(f"a line break after `{operator.text}`")
 
 
-def _parse(tokens: list[_Token]) -> Script:
-    lists: list[AndOrList] = []
-    pipelines: list[tuple[SimpleCommand, ...]] = []
-    operators: list[str] = []
-    pipeline: list[SimpleCommand] = []
-    words: list[ShellWord] = []
-    command_start: int | None = None
-    command_end = 0
-    index = 0
-
-    def end_command(piped: bool) -> None:
-        nonlocal words, command_start
-        if command_start is None:
-            raise _Unreadable("an operator without a command")
-        if not words:
-            raise _Unreadable("a command of redirections only")
-        pipeline.append(SimpleCommand(tuple(words), command_start, command_end, piped))
-        words, command_start = [], None
-
-    def end_pipeline() -> None:
-        nonlocal pipeline
-        end_command(piped=False)
-        pipelines.append(tuple(pipeline))
-        pipeline = []
-
-    while index < len(tokens):
-        token = tokens[index]
-        if token.kind == "word":
-            if not words and command_start is None and token.raw in _RESERVED:
-                raise _Unreadable(f"`{token.raw}` starts a compound command")
-            if command_start is None:
-                command_start = token.start
-            if not words and _ASSIGNMENT.match(token.raw):
-                command_end = token.end
-            else:
-                words.append(ShellWord(token.text, token.raw, token.start, token.end))
-                command_end = token.end
-        elif token.kind == "redirect":
-            if index + 1 >= len(tokens) or tokens[index + 1].kind != "word":
-                raise _Unreadable("a redirection without a target")
-            if command_start is None:
-                command_start = token.start
-            command_end = tokens[index + 1].end
-            index += 1
-        elif token.text == "|":
-            end_command(piped=True)
-        elif token.text in ("&&", "||"):
-            end_pipeline()
-            operators.append(token.text)
-        elif token.text in (";", "&", "\n"):
-            if command_start is None and not pipeline and not pipelines:
-                index += 1
-                continue  # an empty list: blank lines, a leading `;`
-            end_pipeline()
-            lists.append(AndOrList(tuple(pipelines), tuple(operators)))
-            pipelines, operators = [], []
-        else:
-            raise _Unreadable(f"`{token.text}` is not read")
-        index += 1
-    if command_start is not None or pipeline or pipelines:
-        end_pipeline()
-        lists.append(AndOrList(tuple(pipelines), tuple(operators)))
-    if not lists:
-        raise _Unreadable("an empty script")
-    return Script(tuple(lists))
+def _simple_command(command: shell.Command, text: str, piped: bool) -> SimpleCommand:
+    if not isinstance(command, shell.Simple):
+        raise _Unreadable("a compound command")
+    targets = []
+    for redirect in command.redirects:
+        target = redirect.target
+        if redirect.operator in _HEREDOCS or target is None:
+            raise _Unreadable("a heredoc, or a redirection without a target")
+        if target.raw.startswith(("<(", ">(")) or (
+            # `> 2>x`: the `2` belongs to the next redirection, and the first one has no target.
+            _FD_NUMBER.fullmatch(target.raw) and text.startswith(("<", ">"), target.end)
+        ):
+            raise _Unreadable("a redirection whose target is not a word")
+        targets.append(target)
+    # Quote removal reads every word, the assignments and targets left out of `words` too: a quote
+    # it cannot close anywhere makes the script unreadable.
+    texts = {word.start: word.unquoted for word in (*command.assigns, *command.words, *targets)}
+    left_out = next((index for index, word in enumerate(command.assigns) if not _ASSIGNMENT.match(word.raw)), None)
+    written = (command.assigns[left_out:] if left_out is not None else []) + command.words
+    if not written:
+        raise _Unreadable("a command of assignments and redirections only")
+    first = written[0]
+    if first.start == command.start and first.raw in _RESERVED:
+        raise _Unreadable(f"`{first.raw}` starts a compound command")
+    if any(word.raw.startswith(("(", "<(", ">(")) for word in written):
+        raise _Unreadable("an arithmetic command or a process substitution")
+    words = tuple(ShellWord(texts[word.start], word.raw, word.start, word.end) for word in written)
+    return SimpleCommand(words, command.start, command.end, piped)
 
 
 # ------------------------------------------------------------------------- what a command needs

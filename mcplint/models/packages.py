@@ -2,8 +2,9 @@
 
 A RUN is a shell script (shell form under the SHELL in effect, exec form `["sh", "-c", "..."]`, or a
 heredoc, which BuildKit hands to the shell or, with a shebang, runs as a file). This module parses
-that script with a small POSIX shell parser (words, quotes, `$(...)`, heredocs, `&&`/`||`/`;`/`|`,
-`if`/`case`/`for`/`while`, functions, `{ }` and `( )`) and walks it in order, emitting events:
+that script with the shell parser of `mcplint.models.shell` (words, quotes, `$(...)`, heredocs,
+`&&`/`||`/`;`/`|`, `if`/`case`/`for`/`while`, functions, `{ }` and `( )`) and walks it in order,
+emitting events:
 
 - `PackageOp`: package-manager operations (apk, apt-get/apt, apt-mark, dnf/yum/microdnf, dpkg and
   rpm removals). `pip install` and friends are not system packages and emit nothing.
@@ -35,12 +36,35 @@ from __future__ import annotations
 import itertools
 import posixpath
 import re
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 
 from mcplint.models.dockerfile import Dockerfile, Heredoc, Instruction, Word
 from mcplint.models.instructions import shell_at
+from mcplint.models.shell import (
+    AndOr,
+    Case,
+    Command,
+    CommandList,
+    FunctionDef,
+    Group,
+    If,
+    Loop,
+    Pipeline,
+    RawWord,
+    Redirect,
+    ShellSyntaxError,
+    Simple,
+    commands_in,
+    parse,
+    simple_commands,
+    skip_backquote,
+    skip_braces,
+    skip_double_quote,
+    skip_parens,
+    skip_single_quote,
+)
 
 POSIX_SHELLS = frozenset({"sh", "bash", "ash", "dash", "ksh", "mksh", "zsh", "busybox"})
 # Directories on the default PATH of Linux images (Docker's default PATH plus /bin and /sbin).
@@ -152,7 +176,7 @@ def analyze_run(
         walker.text_parts.append(" ".join(word.value for word in run.args))
         try:
             walker.run_command(fields, ctx, state, fatal=True, stdin=None, redirects=())
-        except _ParseError as exc:
+        except ShellSyntaxError as exc:
             return RunAnalysis(instruction, tuple(walker.events), walker.all_text, False, str(exc))
         return RunAnalysis(instruction, tuple(walker.events), walker.all_text, True)
     shell = shell_at(dockerfile, instruction)
@@ -165,7 +189,7 @@ def analyze_run(
             walker.run_shebang(shebang, script, ctx, state)
         else:
             walker.walk_script(script, ctx, state, fatal=True)
-    except _ParseError as exc:
+    except ShellSyntaxError as exc:
         return RunAnalysis(instruction, tuple(walker.events), walker.all_text, False, str(exc))
     return RunAnalysis(instruction, tuple(walker.events), walker.all_text, True)
 
@@ -256,597 +280,6 @@ def _align_logical(value: str, source: str, start: int, end: int, escape: str) -
         offsets.append(position)
         position += 1
     return offsets
-
-
-# ------------------------------------------------------------------------------ the shell parser
-
-
-class _ParseError(ValueError):
-    pass
-
-
-@dataclass(slots=True)
-class _RawWord:
-    raw: str
-    start: int
-    end: int
-
-
-@dataclass(slots=True)
-class _Redirect:
-    operator: str
-    target: _RawWord | None
-    heredoc_body: tuple[int, int] | None = None  # body span in the script
-    strip_tabs: bool = False
-    delimiter: str = ""
-
-
-@dataclass(slots=True)
-class _Simple:
-    assigns: list[_RawWord]
-    words: list[_RawWord]
-    redirects: list[_Redirect]
-
-
-@dataclass(slots=True)
-class _Group:
-    body: _List
-    subshell: bool
-    redirects: list[_Redirect] = field(default_factory=list)
-
-
-@dataclass(slots=True)
-class _If:
-    branches: list[tuple[_List, _List]]
-    otherwise: _List | None
-    redirects: list[_Redirect] = field(default_factory=list)
-
-
-@dataclass(slots=True)
-class _Loop:
-    kind: str  # for, while, until
-    variable: str | None
-    items: list[_RawWord] | None  # for: the words after `in` (None: "$@")
-    condition: _List | None
-    body: _List
-    redirects: list[_Redirect] = field(default_factory=list)
-
-
-@dataclass(slots=True)
-class _Case:
-    subject: _RawWord
-    arms: list[tuple[list[_RawWord], _List]]
-    redirects: list[_Redirect] = field(default_factory=list)
-
-
-@dataclass(slots=True)
-class _FunctionDef:
-    name: str
-    body: _Command
-
-
-_Command = _Simple | _Group | _If | _Loop | _Case | _FunctionDef
-
-
-@dataclass(slots=True)
-class _Pipeline:
-    commands: list[_Command]
-    negated: bool
-
-
-@dataclass(slots=True)
-class _AndOr:
-    pipelines: list[_Pipeline]
-    operators: list[str]  # && or ||, between pipelines
-
-
-@dataclass(slots=True)
-class _List:
-    items: list[tuple[_AndOr, str]]  # separator after each: ';', '&', '\n' or ''
-
-
-_RESERVED_STARTS = frozenset({"if", "for", "while", "until", "case", "{", "function", "[["})
-_OPERATORS = ("&&", "||", ";;&", ";;", ";&", "|&", ";", "&", "|", "(", ")")
-_REDIRECT = re.compile(r"[0-9]*(?:<<-|<<<|<<|<>|<&|>>|>&|>\||<|>)|&>>|&>")
-_ASSIGNMENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\[[^\]]*\])?\+?=")
-
-
-class _ShellParser:
-    """Recursive descent over the POSIX shell grammar (plus the bash forms Dockerfiles use)."""
-
-    def __init__(self, text: str) -> None:
-        self.text = text
-        self.pos = 0
-        self.pending: list[_Redirect] = []
-
-    def parse(self) -> _List:
-        body = self.parse_list(frozenset())
-        self.skip_linebreaks()
-        if self.pos < len(self.text):
-            raise _ParseError(f"unexpected {self.text[self.pos]!r} at offset {self.pos}")
-        return body
-
-    # --- characters
-
-    def skip_blanks(self) -> None:
-        text = self.text
-        while self.pos < len(text):
-            char = text[self.pos]
-            if char in " \t\r":
-                self.pos += 1
-            elif char == "\\" and text.startswith("\n", self.pos + 1):
-                self.pos += 2
-            elif char == "#":
-                newline = text.find("\n", self.pos)
-                self.pos = len(text) if newline < 0 else newline
-            else:
-                break
-
-    def skip_linebreaks(self) -> None:
-        while True:
-            self.skip_blanks()
-            if self.pos < len(self.text) and self.text[self.pos] == "\n":
-                self.pos += 1
-                self.read_heredoc_bodies()
-            else:
-                return
-
-    def read_heredoc_bodies(self) -> None:
-        text = self.text
-        for redirect in self.pending:
-            body_start = self.pos
-            while self.pos < len(text):
-                line_end = text.find("\n", self.pos)
-                line_end = len(text) if line_end < 0 else line_end
-                line = text[self.pos : line_end].rstrip("\r")
-                if (line.lstrip("\t") if redirect.strip_tabs else line) == redirect.delimiter:
-                    redirect.heredoc_body = (body_start, self.pos)
-                    self.pos = min(line_end + 1, len(text))
-                    break
-                self.pos = line_end + 1
-            else:
-                redirect.heredoc_body = (body_start, len(text))
-                self.pos = len(text)
-        self.pending = []
-
-    def peek_operator(self) -> str | None:
-        for operator in _OPERATORS:
-            if self.text.startswith(operator, self.pos):
-                return operator
-        return None
-
-    def at_end(self) -> bool:
-        return self.pos >= len(self.text)
-
-    def peek_word(self) -> str | None:
-        saved = self.pos
-        try:
-            word = self.read_word()
-        finally:
-            self.pos = saved
-        return word.raw if word else None
-
-    def read_word(self) -> _RawWord | None:
-        text = self.text
-        start = self.pos
-        position = self.pos
-        while position < len(text):
-            char = text[position]
-            if char in " \t\r\n;&|()":
-                break
-            if char in "<>":
-                if position == start and text.startswith("(", position + 1):
-                    position = self._skip_parens(position + 2)  # <(...) process substitution
-                    continue
-                break
-            if char == "\\":
-                position += 2
-            elif char == "'":
-                close = text.find("'", position + 1)
-                if close < 0:
-                    raise _ParseError("unclosed single quote")
-                position = close + 1
-            elif char == '"':
-                position = self._skip_double(position + 1)
-            elif char == "`":
-                position = self._skip_backtick(position + 1)
-            elif char == "$":
-                position = self._skip_dollar(position)
-            else:
-                position += 1
-        self.pos = min(position, len(text))
-        if self.pos == start:
-            return None
-        return _RawWord(text[start : self.pos], start, self.pos)
-
-    def _skip_double(self, position: int) -> int:
-        text = self.text
-        while position < len(text):
-            char = text[position]
-            if char == "\\":
-                position += 2
-            elif char == '"':
-                return position + 1
-            elif char == "`":
-                position = self._skip_backtick(position + 1)
-            elif char == "$":
-                position = self._skip_dollar(position)
-            else:
-                position += 1
-        raise _ParseError("unclosed double quote")
-
-    def _skip_backtick(self, position: int) -> int:
-        text = self.text
-        while position < len(text):
-            if text[position] == "\\":
-                position += 2
-            elif text[position] == "`":
-                return position + 1
-            else:
-                position += 1
-        raise _ParseError("unclosed backtick")
-
-    def _skip_dollar(self, position: int) -> int:
-        text = self.text
-        following = text[position + 1 : position + 2]
-        if following == "(":
-            return self._skip_parens(position + 2)
-        if following == "{":
-            return self._skip_braces(position + 2)
-        if following == "'":
-            inner = position + 2
-            while inner < len(text):
-                if text[inner] == "\\":
-                    inner += 2
-                elif text[inner] == "'":
-                    return inner + 1
-                else:
-                    inner += 1
-            raise _ParseError("unclosed $'")
-        return position + 1
-
-    def _skip_parens(self, position: int) -> int:
-        """Past the `)` closing a `$(` / `$((` / `<(` whose body starts at `position`."""
-        text = self.text
-        depth = 1
-        while position < len(text):
-            char = text[position]
-            if char == "\\":
-                position += 2
-                continue
-            if char == "'":
-                close = text.find("'", position + 1)
-                if close < 0:
-                    raise _ParseError("unclosed single quote")
-                position = close + 1
-                continue
-            if char == '"':
-                position = self._skip_double(position + 1)
-                continue
-            if char == "`":
-                position = self._skip_backtick(position + 1)
-                continue
-            if char == "(":
-                depth += 1
-            elif char == ")":
-                depth -= 1
-                if depth == 0:
-                    return position + 1
-            position += 1
-        raise _ParseError("unclosed $(")
-
-    def _skip_braces(self, position: int) -> int:
-        text = self.text
-        depth = 1
-        while position < len(text):
-            char = text[position]
-            if char == "\\":
-                position += 2
-                continue
-            if char == "'":
-                close = text.find("'", position + 1)
-                if close < 0:
-                    raise _ParseError("unclosed single quote")
-                position = close + 1
-                continue
-            if char == '"':
-                position = self._skip_double(position + 1)
-                continue
-            if char == "$" and text.startswith("{", position + 1):
-                position = self._skip_braces(position + 2)
-                continue
-            if char == "}":
-                depth -= 1
-                if depth == 0:
-                    return position + 1
-            position += 1
-        raise _ParseError("unclosed ${")
-
-    # --- grammar
-
-    def at_stop(self, stops: frozenset[str]) -> bool:
-        operator = self.peek_operator()
-        if operator in (")", ";;", ";&", ";;&"):
-            return True
-        word = self.peek_word()
-        return word is not None and word in stops
-
-    def expect(self, reserved: str) -> None:
-        self.skip_linebreaks()
-        word = self.read_word()
-        if word is None or word.raw != reserved:
-            found = word.raw if word else self.text[self.pos : self.pos + 1] or "end of script"
-            raise _ParseError(f"expected {reserved!r}, found {found!r}")
-
-    def parse_list(self, stops: frozenset[str]) -> _List:
-        items: list[tuple[_AndOr, str]] = []
-        while True:
-            self.skip_linebreaks()
-            if self.at_end() or self.at_stop(stops):
-                break
-            and_or = self.parse_and_or()
-            self.skip_blanks()
-            operator = self.peek_operator()
-            if operator in (";", "&"):
-                self.pos += 1
-                items.append((and_or, operator))
-                continue
-            if self.pos < len(self.text) and self.text[self.pos] == "\n":
-                items.append((and_or, "\n"))
-                continue
-            items.append((and_or, ""))
-            break
-        return _List(items)
-
-    def parse_and_or(self) -> _AndOr:
-        pipelines = [self.parse_pipeline()]
-        operators: list[str] = []
-        while True:
-            self.skip_blanks()
-            operator = self.peek_operator()
-            if operator not in ("&&", "||"):
-                return _AndOr(pipelines, operators)
-            self.pos += 2
-            self.skip_linebreaks()
-            operators.append(operator)
-            pipelines.append(self.parse_pipeline())
-
-    def parse_pipeline(self) -> _Pipeline:
-        self.skip_blanks()
-        negated = False
-        if self.peek_word() == "!":
-            self.read_word()
-            negated = True
-        commands = [self.parse_command()]
-        while True:
-            self.skip_blanks()
-            operator = self.peek_operator()
-            if operator not in ("|", "|&"):
-                return _Pipeline(commands, negated)
-            self.pos += len(operator)
-            self.skip_linebreaks()
-            commands.append(self.parse_command())
-
-    def parse_command(self) -> _Command:
-        self.skip_blanks()
-        if self.text.startswith("((", self.pos):
-            start = self.pos
-            self.pos = self._skip_parens(self.pos + 2)
-            if self.text.startswith(")", self.pos):
-                self.pos += 1
-            return _Simple([], [_RawWord(self.text[start : self.pos], start, self.pos)], [])
-        if self.text.startswith("(", self.pos):
-            self.pos += 1
-            body = self.parse_list(frozenset())
-            self.skip_linebreaks()
-            if not self.text.startswith(")", self.pos):
-                raise _ParseError("expected ')'")
-            self.pos += 1
-            return _Group(body, True, self.parse_redirects())
-        word = self.peek_word()
-        if word in _RESERVED_STARTS:
-            self.read_word()
-            if word == "if":
-                command: _Command = self.parse_if()
-            elif word == "for":
-                command = self.parse_for()
-            elif word in ("while", "until"):
-                condition = self.parse_list(frozenset({"do"}))
-                self.expect("do")
-                body = self.parse_list(frozenset({"done"}))
-                self.expect("done")
-                command = _Loop(word, None, None, condition, body)
-            elif word == "case":
-                command = self.parse_case()
-            elif word == "{":
-                body = self.parse_list(frozenset({"}"}))
-                self.expect("}")
-                command = _Group(body, False)
-            elif word == "function":
-                self.skip_blanks()
-                name = self.read_word()
-                self.skip_blanks()
-                if self.text.startswith("()", self.pos):
-                    self.pos += 2
-                self.skip_linebreaks()
-                return _FunctionDef(name.raw if name else "", self.parse_command())
-            else:
-                return self.parse_double_bracket(word)
-            command.redirects.extend(self.parse_redirects())  # type: ignore[union-attr]
-            return command
-        return self.parse_simple()
-
-    def parse_double_bracket(self, opening: str) -> _Simple:
-        start = self.pos - len(opening)
-        words = [_RawWord(opening, start, self.pos)]
-        while True:
-            self.skip_blanks()
-            if self.at_end() or self.text[self.pos] == "\n":
-                raise _ParseError("unclosed [[")
-            operator = next((op for op in ("&&", "||", "(", ")", "<", ">", "!") if self.text.startswith(op, self.pos)), None)
-            if operator:
-                words.append(_RawWord(operator, self.pos, self.pos + len(operator)))
-                self.pos += len(operator)
-                continue
-            word = self.read_word()
-            if word is None:
-                raise _ParseError("unexpected character in [[ ]]")
-            words.append(word)
-            if word.raw == "]]":
-                return _Simple([], words, self.parse_redirects())
-
-    def parse_redirects(self) -> list[_Redirect]:
-        redirects = []
-        while True:
-            self.skip_blanks()
-            redirect = self.try_redirect()
-            if redirect is None:
-                return redirects
-            redirects.append(redirect)
-
-    def try_redirect(self) -> _Redirect | None:
-        match = _REDIRECT.match(self.text, self.pos)
-        if not match:
-            return None
-        if self.text.startswith("(", match.end()) and match.group().endswith(("<", ">")):
-            return None  # <(...) is a word, not a redirection
-        operator = match.group().lstrip("0123456789")
-        self.pos = match.end()
-        self.skip_blanks()
-        target = self.read_word()
-        redirect = _Redirect(operator, target)
-        if operator in ("<<", "<<-"):
-            if target is None:
-                raise _ParseError("heredoc without a delimiter")
-            redirect.strip_tabs = operator == "<<-"
-            redirect.delimiter = re.sub(r"['\"\\]", "", target.raw)
-            self.pending.append(redirect)
-        return redirect
-
-    def parse_simple(self) -> _Command:
-        assigns: list[_RawWord] = []
-        words: list[_RawWord] = []
-        redirects: list[_Redirect] = []
-        while True:
-            self.skip_blanks()
-            if self.at_end() or self.text[self.pos] == "\n":
-                break
-            redirect = self.try_redirect()
-            if redirect is not None:
-                redirects.append(redirect)
-                continue
-            if len(words) == 1 and not assigns and re.match(r"\(\s*\)", self.text[self.pos :]):
-                self.pos = self.text.index(")", self.pos) + 1
-                self.skip_linebreaks()
-                return _FunctionDef(words[0].raw, self.parse_command())
-            word = self.read_word()
-            if word is None:
-                break
-            if not words and _ASSIGNMENT.match(word.raw):
-                assigns.append(word)
-            else:
-                words.append(word)
-        if not (assigns or words or redirects):
-            found = self.text[self.pos : self.pos + 2] or "end of script"
-            raise _ParseError(f"expected a command, found {found!r}")
-        return _Simple(assigns, words, redirects)
-
-    def parse_if(self) -> _If:
-        branches = []
-        otherwise = None
-        condition = self.parse_list(frozenset({"then"}))
-        self.expect("then")
-        body = self.parse_list(frozenset({"elif", "else", "fi"}))
-        branches.append((condition, body))
-        while True:
-            self.skip_linebreaks()
-            word = self.read_word()
-            keyword = word.raw if word else ""
-            if keyword == "elif":
-                condition = self.parse_list(frozenset({"then"}))
-                self.expect("then")
-                branches.append((condition, self.parse_list(frozenset({"elif", "else", "fi"}))))
-            elif keyword == "else":
-                otherwise = self.parse_list(frozenset({"fi"}))
-                self.expect("fi")
-                return _If(branches, otherwise)
-            elif keyword == "fi":
-                return _If(branches, otherwise)
-            else:
-                raise _ParseError(f"expected 'fi', found {keyword or 'end of script'!r}")
-
-    def parse_for(self) -> _Loop:
-        self.skip_blanks()
-        if self.text.startswith("((", self.pos):
-            self.pos = self._skip_parens(self.pos + 2) + 1
-            self.skip_blanks()
-            if self.peek_operator() == ";":
-                self.pos += 1
-            self.expect("do")
-            body = self.parse_list(frozenset({"done"}))
-            self.expect("done")
-            return _Loop("for", None, None, None, body)
-        variable = self.read_word()
-        if variable is None:
-            raise _ParseError("for without a variable")
-        self.skip_linebreaks()
-        items: list[_RawWord] | None = None
-        if self.peek_word() == "in":
-            self.read_word()
-            items = []
-            while True:
-                self.skip_blanks()
-                if self.at_end() or self.text[self.pos] in ";\n":
-                    break
-                word = self.read_word()
-                if word is None:
-                    raise _ParseError("unexpected character in a for list")
-                items.append(word)
-        self.skip_blanks()
-        if self.peek_operator() == ";":
-            self.pos += 1
-        self.expect("do")
-        body = self.parse_list(frozenset({"done"}))
-        self.expect("done")
-        return _Loop("for", variable.raw, items, None, body)
-
-    def parse_case(self) -> _Case:
-        self.skip_blanks()
-        subject = self.read_word()
-        if subject is None:
-            raise _ParseError("case without a word")
-        self.expect("in")
-        arms = []
-        while True:
-            self.skip_linebreaks()
-            if self.peek_word() == "esac":
-                self.read_word()
-                return _Case(subject, arms)
-            if self.at_end():
-                raise _ParseError("expected 'esac'")
-            if self.text.startswith("(", self.pos):
-                self.pos += 1
-            patterns = []
-            while True:
-                self.skip_blanks()
-                word = self.read_word()
-                if word is None:
-                    raise _ParseError("expected a case pattern")
-                patterns.append(word)
-                self.skip_blanks()
-                if self.text.startswith("|", self.pos):
-                    self.pos += 1
-                    continue
-                if self.text.startswith(")", self.pos):
-                    self.pos += 1
-                    break
-                raise _ParseError("expected ')' after a case pattern")
-            body = self.parse_list(frozenset({"esac"}))
-            arms.append((patterns, body))
-            self.skip_blanks()
-            operator = self.peek_operator()
-            if operator in (";;", ";&", ";;&"):
-                self.pos += len(operator)
 
 
 # ------------------------------------------------------------------- expansion and shell state
@@ -980,7 +413,7 @@ class _Walker:
         self.text_parts: list[str] = []
         self.arms = itertools.count(1)
         self.saves = itertools.count(1)
-        self.functions: dict[str, tuple[_Command, _Text]] = {}
+        self.functions: dict[str, tuple[Command, _Text]] = {}
         self.expanding: tuple[int, int] | None = None  # span of the word being expanded
         self.commands_left = _MAX_COMMANDS  # nested literal loops multiply; this bounds the walk
 
@@ -997,13 +430,13 @@ class _Walker:
         if ctx.depth > _MAX_DEPTH:
             return "normal"
         self.text_parts.append(script.text)
-        tree = _ShellParser(script.text).parse()
+        tree = parse(script.text)
         return self.walk_list(tree, script, ctx, state, fatal)
 
     def walk_nested(self, script: _Text, ctx: _Ctx, state: _State, shell: str, span: tuple[int, int]) -> None:
         try:
             self.walk_script(script, ctx, state, fatal=True)
-        except _ParseError as exc:
+        except ShellSyntaxError as exc:
             self.emit_opaque(f"{shell} runs a script this analysis cannot parse ({exc})", ctx, span)
 
     def run_shebang(self, shebang: str, body: _Text, ctx: _Ctx, state: _State) -> None:
@@ -1024,12 +457,12 @@ class _Walker:
         else:
             self.text_parts.append(body.text)
 
-    def walk_list(self, body: _List, script: _Text, ctx: _Ctx, state: _State, fatal: bool) -> str:
+    def walk_list(self, body: CommandList, script: _Text, ctx: _Ctx, state: _State, fatal: bool) -> str:
         flow = "normal"
         current = ctx
         for index, (and_or, separator) in enumerate(body.items):
             last = index == len(body.items) - 1
-            if separator == "&":
+            if separator is not None and separator.text == "&":
                 # A background job may not have finished (or even started) when the RUN ends.
                 self.walk_and_or(and_or, script, self.arm(current), state.copy(), False)
                 continue
@@ -1041,8 +474,9 @@ class _Walker:
                 flow = "may_stop"
         return flow
 
-    def walk_and_or(self, and_or: _AndOr, script: _Text, ctx: _Ctx, state: _State, fatal: bool) -> str:
-        pipelines, operators = and_or.pipelines, and_or.operators
+    def walk_and_or(self, and_or: AndOr, script: _Text, ctx: _Ctx, state: _State, fatal: bool) -> str:
+        pipelines = and_or.pipelines
+        operators = [operator.text for operator in and_or.operators]
         count = len(pipelines)
         current = ctx
         flow = "normal"
@@ -1085,10 +519,10 @@ class _Walker:
                 flow = "may_stop"
         return flow
 
-    def walk_pipeline(self, pipeline: _Pipeline, script: _Text, ctx: _Ctx, state: _State, fatal: bool) -> str:
+    def walk_pipeline(self, pipeline: Pipeline, script: _Text, ctx: _Ctx, state: _State, fatal: bool) -> str:
         commands = pipeline.commands
         fatal = fatal and not pipeline.negated
-        producers: list[_Command] = []
+        producers: list[Command] = []
         result = "normal"
         for index, command in enumerate(commands):
             single = len(commands) == 1
@@ -1100,29 +534,29 @@ class _Walker:
 
     def walk_command(
         self,
-        command: _Command,
+        command: Command,
         script: _Text,
         ctx: _Ctx,
         state: _State,
         fatal: bool,
-        stdin: list[_Command] | None,
+        stdin: list[Command] | None,
     ) -> str:
-        if isinstance(command, _Simple):
+        if isinstance(command, Simple):
             return self.walk_simple(command, script, ctx, state, fatal, stdin)
-        if isinstance(command, _FunctionDef):
+        if isinstance(command, FunctionDef):
             self.functions[command.name] = (command.body, script)
             return "normal"
-        if isinstance(command, _Group):
+        if isinstance(command, Group):
             inner = state.copy() if command.subshell else state
             result = self.walk_list(command.body, script, ctx, inner, fatal)
             return "normal" if command.subshell else result
-        if isinstance(command, _If):
+        if isinstance(command, If):
             return self.walk_if(command, script, ctx, state, fatal)
-        if isinstance(command, _Case):
+        if isinstance(command, Case):
             return self.walk_case(command, script, ctx, state, fatal)
         return self.walk_loop(command, script, ctx, state, fatal)
 
-    def walk_if(self, command: _If, script: _Text, ctx: _Ctx, state: _State, fatal: bool) -> str:
+    def walk_if(self, command: If, script: _Text, ctx: _Ctx, state: _State, fatal: bool) -> str:
         # Conditions that test known strings pick their branch; the first undecidable one makes
         # every branch an arm (the branches already known false among them are harmless extras).
         for condition, body in command.branches:
@@ -1142,7 +576,7 @@ class _Walker:
 
     def walk_arms(
         self,
-        arms: list[tuple[_List | None, _List]],
+        arms: list[tuple[CommandList | None, CommandList]],
         script: _Text,
         ctx: _Ctx,
         state: _State,
@@ -1171,14 +605,14 @@ class _Walker:
         _merge_into(state, states, exhaustive=exhaustive and len(states) == len(arms))
         return flow
 
-    def walk_condition(self, condition: _List, script: _Text, ctx: _Ctx, state: _State) -> None:
+    def walk_condition(self, condition: CommandList, script: _Text, ctx: _Ctx, state: _State) -> None:
         """An if/while condition: its failure is a branch, never a failed RUN (errexit ignores it)."""
         errexit = state.errexit
         state.errexit = False
         self.walk_list(condition, script, ctx, state, False)
         state.errexit = errexit
 
-    def walk_case(self, command: _Case, script: _Text, ctx: _Ctx, state: _State, fatal: bool) -> str:
+    def walk_case(self, command: Case, script: _Text, ctx: _Ctx, state: _State, fatal: bool) -> str:
         subject = self.expand_joined(command.subject, script, ctx, state)
         if isinstance(subject, str):
             for patterns, body in command.arms:
@@ -1189,10 +623,10 @@ class _Walker:
                     return self.walk_list(body, script, ctx, state, fatal)
             else:
                 return "normal"
-        arms: list[tuple[_List | None, _List]] = [(None, body) for _patterns, body in command.arms]
+        arms: list[tuple[CommandList | None, CommandList]] = [(None, body) for _patterns, body in command.arms]
         return self.walk_arms(arms, script, ctx, state, fatal, exhaustive=False)
 
-    def walk_loop(self, command: _Loop, script: _Text, ctx: _Ctx, state: _State, fatal: bool) -> str:
+    def walk_loop(self, command: Loop, script: _Text, ctx: _Ctx, state: _State, fatal: bool) -> str:
         values = self._literal_items(command, script, ctx, state)
         if command.variable and values is not None and len(values) <= _MAX_UNROLL and self.commands_left > 0:
             # `for pkg in curl wget; do ...` over literal words: every iteration happens.
@@ -1210,7 +644,7 @@ class _Walker:
         _merge_into(state, [arm_state], exhaustive=False)
         return "normal"
 
-    def _literal_items(self, command: _Loop, script: _Text, ctx: _Ctx, state: _State) -> list[str] | None:
+    def _literal_items(self, command: Loop, script: _Text, ctx: _Ctx, state: _State) -> list[str] | None:
         if command.kind != "for" or command.items is None:
             return None
         values: list[str] = []
@@ -1221,7 +655,7 @@ class _Walker:
                 values.append(expanded.text)
         return values
 
-    def _decide(self, condition: _List, script: _Text, state: _State) -> bool | None:
+    def _decide(self, condition: CommandList, script: _Text, state: _State) -> bool | None:
         """A condition made of one test of known strings (`[ -n "x" ]`, `[ "$a" = b ]`), else None."""
         if len(condition.items) != 1:
             return None
@@ -1230,7 +664,7 @@ class _Walker:
             return None
         pipeline = and_or.pipelines[0]
         command = pipeline.commands[0]
-        if not isinstance(command, _Simple) or not command.words:
+        if not isinstance(command, Simple) or not command.words:
             return None
         ctx = _Ctx((), _MAX_DEPTH)
         texts: list[str] = []
@@ -1245,14 +679,14 @@ class _Walker:
         return result != pipeline.negated
 
     def _guard_covers(
-        self, test: _Pipeline, guarded: _Pipeline, operator: str, script: _Text, state: _State
+        self, test: Pipeline, guarded: Pipeline, operator: str, script: _Text, state: _State
     ) -> bool:
         """`[ -z "$V" ] || cmd $V` and `[ -n "$V" ] && cmd $V` where cmd is a package command:
         with V empty the command would do nothing, so the guard changes nothing."""
         if len(test.commands) != 1 or len(guarded.commands) != 1 or test.negated:
             return False
         check, command = test.commands[0], guarded.commands[0]
-        if not isinstance(check, _Simple) or not isinstance(command, _Simple) or not command.words:
+        if not isinstance(check, Simple) or not isinstance(command, Simple) or not command.words:
             return False
         raw = [word.raw for word in check.words]
         if raw[:1] == ["["] and raw[-1:] == ["]"]:
@@ -1280,12 +714,12 @@ class _Walker:
 
     def walk_simple(
         self,
-        command: _Simple,
+        command: Simple,
         script: _Text,
         ctx: _Ctx,
         state: _State,
         fatal: bool,
-        stdin: list[_Command] | None,
+        stdin: list[Command] | None,
     ) -> str:
         self.commands_left -= 1
         fields: list[_Field] = []
@@ -1295,8 +729,13 @@ class _Walker:
             for assignment in command.assigns:
                 name, _, raw_value = assignment.raw.partition("=")
                 name = name.rstrip("+")
-                value_word = _RawWord(raw_value, assignment.start + len(assignment.raw) - len(raw_value), assignment.end)
-                state.variables[name] = self.expand_value(value_word, script, ctx, state)
+                value_word = RawWord(raw_value, assignment.start + len(assignment.raw) - len(raw_value), assignment.end)
+                try:
+                    state.variables[name] = self.expand_value(value_word, script, ctx, state)
+                except ShellSyntaxError:
+                    # A subscript holding a quote (`a[']=x']`): split at its `=`, the value is not
+                    # one word. No `$name` can read such a name, so an unknown value loses nothing.
+                    state.variables[name] = None
             return "normal"
         return self.run_command(fields, ctx, state, fatal, stdin, command.redirects, script)
 
@@ -1306,8 +745,8 @@ class _Walker:
         ctx: _Ctx,
         state: _State,
         fatal: bool,
-        stdin: list[_Command] | None,
-        redirects: Sequence[_Redirect],
+        stdin: list[Command] | None,
+        redirects: Sequence[Redirect],
         script: _Text | None = None,
     ) -> str:
         fields = _unwrap(fields)
@@ -1367,7 +806,7 @@ class _Walker:
 
     # --- expansion
 
-    def expand(self, word: _RawWord, script: _Text, ctx: _Ctx, state: _State) -> list[_Field]:
+    def expand(self, word: RawWord, script: _Text, ctx: _Ctx, state: _State) -> list[_Field]:
         """The fields a word expands to (field splitting on unquoted expansions)."""
         span = script.span(word.start, word.end)
         self.expanding = span
@@ -1403,14 +842,14 @@ class _Walker:
                 result.append(_Field("".join(parts), None, span))  # type: ignore[arg-type]
         return result
 
-    def expand_joined(self, word: _RawWord, script: _Text, ctx: _Ctx, state: _State) -> str | None:
+    def expand_joined(self, word: RawWord, script: _Text, ctx: _Ctx, state: _State) -> str | None:
         """A word expanded without field splitting (case subjects and patterns, test operands)."""
         pieces = self._pieces(word.raw, script, ctx, state, quoted=False)
         if any(not isinstance(piece, str) for piece, _ in pieces):
             return None
         return "".join(piece for piece, _ in pieces)  # type: ignore[misc]
 
-    def expand_value(self, word: _RawWord, script: _Text, ctx: _Ctx, state: _State) -> object:
+    def expand_value(self, word: RawWord, script: _Text, ctx: _Ctx, state: _State) -> object:
         """An assignment's value: no field splitting; a lone marker stays a marker."""
         self.expanding = script.span(word.start, word.end)
         pieces = self._pieces(word.raw, script, ctx, state, quoted=False)
@@ -1443,17 +882,16 @@ class _Walker:
                 pieces.append((following if following in '$`"\\' else "\\" + following, False))
                 position += 2
             elif char == "'" and not quoted:
-                close = raw.find("'", position + 1)
-                close = len(raw) if close < 0 else close
-                pieces.append((raw[position + 1 : close], False))
-                position = close + 1
+                end = skip_single_quote(raw, position + 1)
+                pieces.append((raw[position + 1 : end - 1], False))
+                position = end
             elif char == '"' and not quoted:
-                end = _closing_double_quote(raw, position + 1)
-                inner = self._pieces(raw[position + 1 : end], script, ctx, state, quoted=True)
+                end = skip_double_quote(raw, position + 1)
+                inner = self._pieces(raw[position + 1 : end - 1], script, ctx, state, quoted=True)
                 if not inner:
                     pieces.append(("", False))
                 pieces.extend((value, False) for value, _ in inner)
-                position = end + 1
+                position = end
             elif char == "$" and raw.startswith("'", position + 1) and not quoted:
                 end = position + 2
                 text = []
@@ -1470,10 +908,9 @@ class _Walker:
                 value, position = self._dollar(raw, position, script, ctx, state)
                 pieces.append((value, not quoted))
             elif char == "`":
-                end = raw.find("`", position + 1)
-                end = len(raw) if end < 0 else end
-                pieces.append((self._substitute(raw[position + 1 : end], script, ctx, state), not quoted))
-                position = end + 1
+                end = skip_backquote(raw, position + 1)
+                pieces.append((self._substitute(raw[position + 1 : end - 1], script, ctx, state), not quoted))
+                position = end
             else:
                 pieces.append((char, False))
                 position += 1
@@ -1484,14 +921,13 @@ class _Walker:
     ) -> tuple[object, int]:
         following = raw[position + 1 : position + 2]
         if following == "(":
+            end = skip_parens(raw, position + 2)
             if raw.startswith("((", position + 1):
-                end = _matching(raw, position + 1, "(", ")")
-                return _UNKNOWN, end + 1
-            end = _matching(raw, position + 1, "(", ")")
-            return self._substitute(raw[position + 2 : end], script, ctx, state), end + 1
+                return _UNKNOWN, end
+            return self._substitute(raw[position + 2 : end - 1], script, ctx, state), end
         if following == "{":
-            end = _matching(raw, position + 1, "{", "}")
-            return self._parameter(raw[position + 2 : end], script, ctx, state), end + 1
+            end = skip_braces(raw, position + 2)
+            return self._parameter(raw[position + 2 : end - 1], script, ctx, state), end
         name = re.match(r"[A-Za-z_][A-Za-z0-9_]*|[0-9@*#?$!-]", raw[position + 1 :])
         if name is None:
             return "$", position + 1
@@ -1534,10 +970,10 @@ class _Walker:
         if ctx.depth >= _MAX_DEPTH:
             return _UNKNOWN
         try:
-            tree = _ShellParser(inner).parse()
-        except _ParseError:
+            tree = parse(inner)
+        except ShellSyntaxError:
             return _UNKNOWN
-        commands = list(_simple_commands(tree))
+        commands = list(simple_commands(tree))
         names = [_command_name(command) for command in commands]
         if names == ["apt-mark"] and [w.raw for w in commands[0].words[1:]] == ["showmanual"]:
             save = next(self.saves)
@@ -1549,13 +985,13 @@ class _Walker:
         inner_text = _Text(inner, None, script.fallback)
         return self._echo_output(tree, inner_text, ctx, state)
 
-    def _echo_output(self, tree: _List, script: _Text, ctx: _Ctx, state: _State) -> object:
+    def _echo_output(self, tree: CommandList, script: _Text, ctx: _Ctx, state: _State) -> object:
         """`$(echo a b)` is "a b"; `$([ test ] && echo a)` may print `a` or nothing."""
         optional = False
         words: list[str] = []
         for and_or, _ in tree.items:
             for index, pipeline in enumerate(and_or.pipelines):
-                if len(pipeline.commands) != 1 or not isinstance(pipeline.commands[0], _Simple):
+                if len(pipeline.commands) != 1 or not isinstance(pipeline.commands[0], Simple):
                     return _UNKNOWN
                 command = pipeline.commands[0]
                 name = _command_name(command)
@@ -1667,79 +1103,7 @@ def _merge_into(state: _State, branches: list[_State], exhaustive: bool) -> None
         state.exported |= branch.exported
 
 
-def _closing_double_quote(raw: str, position: int) -> int:
-    while position < len(raw):
-        char = raw[position]
-        if char == "\\":
-            position += 2
-        elif char == '"':
-            return position
-        elif char == "$" and raw.startswith("(", position + 1):
-            position = _matching(raw, position + 1, "(", ")") + 1
-        elif char == "$" and raw.startswith("{", position + 1):
-            position = _matching(raw, position + 1, "{", "}") + 1
-        elif char == "`":
-            close = raw.find("`", position + 1)
-            position = len(raw) if close < 0 else close + 1
-        else:
-            position += 1
-    return len(raw)
-
-
-def _matching(raw: str, position: int, opening: str, closing: str) -> int:
-    """Index of the `closing` that balances the `opening` at `position` (quotes respected)."""
-    depth = 0
-    index = position
-    while index < len(raw):
-        char = raw[index]
-        if char == "\\":
-            index += 2
-            continue
-        if char == "'" and opening == "(":
-            close = raw.find("'", index + 1)
-            index = len(raw) if close < 0 else close + 1
-            continue
-        if char == '"':
-            index = _closing_double_quote(raw, index + 1) + 1
-            continue
-        if char == opening:
-            depth += 1
-        elif char == closing:
-            depth -= 1
-            if depth == 0:
-                return index
-        index += 1
-    return len(raw)
-
-
-def _simple_commands(tree: _List) -> Iterator[_Simple]:
-    for and_or, _ in tree.items:
-        for pipeline in and_or.pipelines:
-            for command in pipeline.commands:
-                yield from _commands_in(command)
-
-
-def _commands_in(command: _Command) -> Iterator[_Simple]:
-    if isinstance(command, _Simple):
-        yield command
-    elif isinstance(command, _Group):
-        yield from _simple_commands(command.body)
-    elif isinstance(command, _If):
-        for condition, body in command.branches:
-            yield from _simple_commands(condition)
-            yield from _simple_commands(body)
-        if command.otherwise is not None:
-            yield from _simple_commands(command.otherwise)
-    elif isinstance(command, _Loop):
-        if command.condition is not None:
-            yield from _simple_commands(command.condition)
-        yield from _simple_commands(command.body)
-    elif isinstance(command, _Case):
-        for _, body in command.arms:
-            yield from _simple_commands(body)
-
-
-def _command_name(command: _Simple) -> str:
+def _command_name(command: Simple) -> str:
     return posixpath.basename(_unquote_simple(command.words[0].raw)) if command.words else ""
 
 
@@ -1747,7 +1111,7 @@ def _unquote_simple(raw: str) -> str:
     return re.sub(r"['\"]", "", raw)
 
 
-def _derives_libraries(commands: Sequence[_Simple]) -> bool:
+def _derives_libraries(commands: Sequence[Simple]) -> bool:
     """Whether a pipeline computes package names from shared libraries: scanelf --needed,
     ldd (directly or via find -exec) with dpkg-query --search / dpkg -S, or `so:` names."""
     for command in commands:
@@ -1765,12 +1129,12 @@ def _derives_libraries(commands: Sequence[_Simple]) -> bool:
     return False
 
 
-def _is_predicate(pipeline: _Pipeline) -> bool:
+def _is_predicate(pipeline: Pipeline) -> bool:
     """A pipeline run for its exit status (a test), after which `&&` makes the rest conditional."""
     if pipeline.negated:
         return True
     last = pipeline.commands[-1]
-    if not isinstance(last, _Simple) or not last.words:
+    if not isinstance(last, Simple) or not last.words:
         return False
     name = _command_name(last)
     raws = [_unquote_simple(word.raw) for word in last.words[1:]]
@@ -1787,15 +1151,15 @@ def _is_predicate(pipeline: _Pipeline) -> bool:
     return False
 
 
-def _always_fails(pipeline: _Pipeline) -> bool:
+def _always_fails(pipeline: Pipeline) -> bool:
     """`exit 1`, `false`, `return 1` or a group ending in one: a failure that fails the RUN."""
     if pipeline.negated or len(pipeline.commands) != 1:
         return False
     command = pipeline.commands[0]
-    if isinstance(command, _Group) and command.body.items:
+    if isinstance(command, Group) and command.body.items:
         last = command.body.items[-1][0]
         return len(last.pipelines) == 1 and not last.operators and _always_fails(last.pipelines[0])
-    if not isinstance(command, _Simple) or not command.words:
+    if not isinstance(command, Simple) or not command.words:
         return False
     raws = [_unquote_simple(word.raw) for word in command.words]
     if raws[0] == "false":
@@ -1859,8 +1223,8 @@ class _Call:
     ctx: _Ctx
     state: _State
     span: tuple[int, int]
-    stdin: list[_Command] | None  # the commands piped into it
-    redirects: tuple[_Redirect, ...]
+    stdin: list[Command] | None  # the commands piped into it
+    redirects: tuple[Redirect, ...]
     script: _Text | None
 
 
@@ -2214,7 +1578,7 @@ def _handle_xargs(walker: _Walker, call: _Call) -> None:
     command = list(args[index:])
     if not command:
         return
-    producers = [simple for command in stdin or [] for simple in _commands_in(command)]
+    producers = [simple for command in stdin or [] for simple in commands_in(command)]
     if any(_command_name(p) == "apt-mark" and [w.raw for w in p.words[1:]] == ["showmanual"] for p in producers):
         marker: _Marker | None = _ManualList()
     elif _derives_libraries(producers):
