@@ -56,6 +56,22 @@ def test_node_alpine_has_no_curl() -> None:
     assert any("knowledge base" in line and "curl" in line for line in result.why("curl"))
 
 
+@pytest.mark.parametrize(
+    ("base", "install"),
+    [
+        ("debian:bookworm-slim", "apt-get install -y curl=7.88.1-10+deb12u8"),
+        ("alpine:3.20", "apk add curl=8.9.1-r1"),
+        ("fedora:40", "dnf install -y curl-8.6.0-10.fc40.x86_64"),
+    ],
+)
+def test_a_pinned_package_is_the_package_it_pins(base: str, install: str) -> None:
+    # Each manager's own pin syntax (apt-get(8) `pkg=version`, apk `pkg=version`, rpm NEVRA): the
+    # pin names the package the table knows, so it is neither unknown nor a program of its own name.
+    result = programs(f"FROM {base}\nRUN {install}\n")
+    assert program_available(result, "curl") is True
+    assert result.unmapped_packages == ()
+
+
 def test_apk_add_makes_curl_present() -> None:
     result = programs("FROM node:18-alpine\nRUN apk add --no-cache curl\n")
     assert program_available(result, "curl") is True

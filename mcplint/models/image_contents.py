@@ -40,7 +40,8 @@ from mcplint.models.dockerfile import Dockerfile, Instruction, Stage
 from mcplint.models.images import (
     ImageFacts,
     image_facts,
-    load_knowledge_base_document,
+    package_known,
+    package_table,
     parse_image_ref,
     programs_from_packages,
     tracked_programs,
@@ -548,9 +549,7 @@ def _package_programs(manager: str, name: str) -> frozenset[str]:
 def _mapped(manager: str, name: str) -> bool:
     if name.startswith(("cmd:", "/", "so:")):
         return True
-    table = _package_table().get(_TABLE_MANAGER.get(_FAMILY.get(manager, ""), ""), {})
-    lowered = name.lower()
-    return lowered in table or any("*" in key and fnmatchcase(lowered, key) for key in table)
+    return package_known(_TABLE_MANAGER.get(_FAMILY.get(manager, ""), ""), name)
 
 
 def _related_programs(family: str, name: str) -> frozenset[str]:
@@ -559,7 +558,7 @@ def _related_programs(family: str, name: str) -> frozenset[str]:
     stem = _stem(name.lower())
     if stem is None:
         return frozenset()
-    table = _package_table().get(_TABLE_MANAGER.get(family, ""), {})
+    table = package_table(_TABLE_MANAGER.get(family, ""))
     related: set[str] = set()
     for key, programs in table.items():
         key_stem = _stem(key)
@@ -578,20 +577,10 @@ def _stem(name: str) -> str | None:
 
 
 @cache
-def _package_table() -> Mapping[str, Mapping[str, frozenset[str]]]:
-    document = load_knowledge_base_document()
-    return {
-        manager: {key.lower(): frozenset(programs) for key, programs in table.items()}
-        for manager, table in document["packages"].items()
-        if isinstance(table, dict)
-    }
-
-
-@cache
 def _mention_patterns() -> tuple[tuple[str, re.Pattern[str]], ...]:
     """For each tracked program, a pattern for its name or a package family that provides it."""
     names: dict[str, set[str]] = {program: {re.escape(program)} for program in tracked_programs()}
-    for table in _package_table().values():
+    for table in (package_table(manager) for manager in sorted(set(_TABLE_MANAGER.values()))):
         for key, programs in table.items():
             stem = _stem(key)
             if stem is None:

@@ -234,7 +234,7 @@ def programs_from_packages(manager: str, packages: Iterable[str]) -> frozenset[s
 
     Unknown packages and unknown package managers contribute nothing.
     """
-    table = _knowledge_base().packages.get(_PACKAGE_MANAGER_TABLE.get(manager, ""), {})
+    table = package_table(manager)
     programs: set[str] = set()
     for package in packages:
         for name in _package_name_candidates(manager, package):
@@ -282,6 +282,18 @@ def _lookup_package(table: Mapping[str, frozenset[str]], name: str) -> frozenset
         if "*" in pattern and fnmatchcase(name, pattern)
     )
     return next(wildcards, None)
+
+
+def package_table(manager: str) -> Mapping[str, frozenset[str]]:
+    """The table `manager` installs from (apk, apt or dnf; apt-get and yum read theirs): package
+    name or `*` pattern to the programs it puts on PATH. Empty for any other manager."""
+    return _knowledge_base().packages.get(_PACKAGE_MANAGER_TABLE.get(manager, ""), {})
+
+
+def package_known(manager: str, package: str) -> bool:
+    """Whether the table says what `package` (version pins and architecture allowed) installs."""
+    table = package_table(manager)
+    return any(_lookup_package(table, name) is not None for name in _package_name_candidates(manager, package))
 
 
 def tracked_programs() -> frozenset[str]:
