@@ -371,6 +371,9 @@ BROKEN: list[tuple[str, str, list[str]]] = [
     ("config-without-source", service("image: nginx") + "configs:\n  c: {}\n", ["configs.c"]),
     ("external-volume-with-driver", service("image: nginx") + "volumes:\n  v: {external: true, driver: local}\n",
      ["volumes.v"]),
+    ("unquoted-timestamps", service("image: 2020-01-01\nlabels:\n  built: 2021-02-03T04:05:06Z\n"
+                                    "command: [echo, 2020-01-01]\nenvironment:\n  D: 2020-01-01"),
+     ["services.web.image", "services.web.labels.built", "services.web.command.1", "services.web.environment.D"]),
     ("errors-of-every-kind-at-once",
      "version: 3.8\n"
      + service("imagee: nginx\nports: 80\ndepends_on: [db]\nhealthcheck:\n  interval: 5 s\n  test: [curl]")
@@ -431,6 +434,9 @@ VALID: list[tuple[str, str, Mapping[str, str]]] = [
     ("extensions-everywhere", "x-top: {anything: [1, 2]}\n" + service(
         "image: nginx\nx-svc: 1\nhealthcheck:\n  x-note: hi\n  test: [NONE]\ndeploy:\n  x-d: 1\n  resources:\n"
         "    x-r: 1"), {}),
+    ("timestamps-quoted-or-in-extensions", "x-when: 2020-01-01\n" + service(
+        "image: nginx\nx-built: 2021-02-03\nenvironment:\n  D: '2020-01-01'\ncommand: [echo, \"2020-01-01\"]\n"
+        "labels: [d=2020-01-01]"), {}),
     ("no-services", "name: only-a-name\n", {}),
     ("empty-services", "services: {}\n", {}),
     ("quoted-version", 'version: "3.8"\n' + service("image: nginx"), {}),
@@ -481,15 +487,24 @@ def test_known_differences_between_the_vendored_schema_and_the_binary(
 
 
 @requires_compose
-def test_known_gap_an_error_that_an_override_file_replaces(tmp_path: Path) -> None:
+def test_an_error_an_override_file_replaces_still_fails_and_is_reported_where_it_is_written(tmp_path: Path) -> None:
     """compose-go validates the model after each file is merged in, so an invalid value in the main
-    file fails even when the override replaces it; DC001 sees only the final model (the loader does
-    not keep the intermediate ones)."""
-    main = write_project(tmp_path, service("image: nginx\nrestart: [always]"))
+    file fails even when the override replaces it."""
+    main = write_project(tmp_path, service("image: nginx\nrestart: [always]\nlabels:\n  built: 2024-01-31"))
     override = tmp_path / "compose.override.yaml"
-    override.write_text(service("restart: always"), encoding="utf-8")
-    assert run_binary(tmp_path, [main, override], {}).returncode == 1
-    assert errors_of(load([main, override], {})) == []
+    override.write_text(service("restart: always\nlabels:\n  built: '2024-01-31'"), encoding="utf-8")
+    completed = run_binary(tmp_path, [main, override], {})
+    assert completed.returncode == 1
+    assert "services.web.restart" in completed.stderr or "services.web.labels.built" in completed.stderr
+    project = load([main, override], {})
+    assert errors_of(project) == []  # the final model is valid ...
+    findings = list(dc001.check(project, Context(dc001.RULE)))
+    # ... but each step is not: both errors, at their lines of compose.yaml, naming the override.
+    assert sorted((f.path.name, f.start_location[0], f.message.split(":")[0]) for f in findings) == [
+        ("compose.yaml", 4, "services.web.restart"),
+        ("compose.yaml", 6, "services.web.labels.built"),
+    ]
+    assert all("compose.override.yaml" in f.message for f in findings)
 
 
 @requires_compose

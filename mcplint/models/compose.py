@@ -37,6 +37,14 @@ class Problem:
 # ------------------------------------------------------------------------------- resolved values
 
 
+class YamlTime(str):
+    """A plain scalar go-yaml reads as a timestamp (`2020-01-01`, `2021-02-03T04:05:06Z`), kept as its
+    text. Models use it as that string; Compose holds a time.Time instead, which its schema refuses
+    wherever it checks a type ("invalid jsonType time.Time"), so DC001 tells the two apart."""
+
+    __slots__ = ()
+
+
 @dataclass(frozen=True, slots=True, eq=False)
 class CScalar:
     value: Any  # str, int, float, bool or None, after interpolation
@@ -476,6 +484,9 @@ class ComposeProject:
     env_sources: tuple[SourceFile, ...] = ()  # `.env` and `--env-file` files read for interpolation
     environment: Mapping[str, str] = field(default_factory=dict)  # interpolation variables
     missing_variables: tuple[tuple[str, Span], ...] = ()  # unset, no default: Compose warns
+    # The model as it stood before each later file (an override) was merged in, with that file:
+    # compose-go validates the model after every file, so an error a later file replaces still fails.
+    partial_configs: tuple[tuple[ComposeFile, CMap], ...] = ()
 
     @property
     def main_file(self) -> ComposeFile:

@@ -33,6 +33,7 @@ from mcplint.models.compose import (
     Located,
     Problem,
     Service,
+    YamlTime,
     parse_compose_file,
 )
 from mcplint.models.dotenv import DotenvError, parse_dotenv
@@ -153,8 +154,9 @@ class ProjectLoader:
                 continue
             files.append(self.parse(source))
         chain = tuple(Path(os.path.abspath(f.source.path)) for f in files)
-        model = state.load_files(files, state.project_directory, state.env, chain=chain)
-        return state.finish(files, model)
+        steps: list[CMap | None] = []
+        model = state.load_files(files, state.project_directory, state.env, chain=chain, steps=steps)
+        return state.finish(files, model, steps[:-1])
 
 
 class _LoadState:
@@ -204,8 +206,14 @@ class _LoadState:
     # ------------------------------------------------------------------ files
 
     def load_files(
-        self, files: list[ComposeFile], base_dir: Path, env: Mapping[str, str], chain: tuple[Path, ...]
+        self,
+        files: list[ComposeFile],
+        base_dir: Path,
+        env: Mapping[str, str],
+        chain: tuple[Path, ...],
+        steps: list[CMap | None] | None = None,
     ) -> CMap | None:
+        """The files merged in order; `steps` receives the model after each file."""
         model: CNode | None = None
         for compose_file in files:
             self.problems.extend(compose_file.problems)
@@ -221,6 +229,8 @@ class _LoadState:
                 converted = self.apply_include(converted, compose_file.source, base_dir, chain)
                 converted = self.apply_extends(converted, compose_file.source, base_dir, env, chain)
                 model = converted if model is None else merge(model, converted, ())
+            if steps is not None:
+                steps.append(model if isinstance(model, CMap) else None)
         return model if isinstance(model, CMap) else None
 
     def read_compose(self, path: Path) -> ComposeFile | None:
@@ -354,8 +364,13 @@ class _LoadState:
 
     # ------------------------------------------------------------------ the end
 
-    def finish(self, files: list[ComposeFile], model: CMap | None) -> ComposeProject:
+    def finish(self, files: list[ComposeFile], model: CMap | None, steps: list[CMap | None]) -> ComposeProject:
         services: list[Service] = []
+        # Cast as the final model is; their problems are the final model's too, so they are not kept.
+        partial = tuple(
+            (compose_file, _enforce_unicity(_cast_tree(step, (), []), ()) if step is not None else None)
+            for compose_file, step in zip(files[1:], steps, strict=True)
+        )
         if model is not None:
             model = _cast_tree(model, (), self.problems)
             model = _enforce_unicity(model, ())
@@ -385,6 +400,7 @@ class _LoadState:
             env_sources=tuple(self.env_sources),
             environment=self.env,
             missing_variables=tuple(self.missing_variables),
+            partial_configs=tuple((compose_file, step) for compose_file, step in partial if step is not None),
         )
 
     def env_file_values(self, service: CMap) -> dict[str, Located]:
@@ -541,7 +557,7 @@ class _Converter:
                 self.state.missing_variables.append((name, span))
             value = result.value
         elif node.resolved_tag == "!!timestamp":
-            value = node.text
+            value = YamlTime(node.text)
         return CScalar(value, span, node.text, self.base_dir)
 
 

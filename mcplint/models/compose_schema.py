@@ -49,7 +49,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mcplint.diagnostics import Span
-from mcplint.models.compose import CMap, CNode, CSeq
+from mcplint.models.compose import CMap, CNode, CSeq, YamlTime
 from mcplint.models.units import UnitError, parse_compose_duration, parse_duration
 
 if TYPE_CHECKING:
@@ -182,9 +182,14 @@ def format_checker() -> FormatChecker:
 @functools.cache
 def compose_validator() -> Validator:
     """The compiled validator, built once per process."""
-    from jsonschema import Draft202012Validator
+    from jsonschema import Draft202012Validator, validators
 
-    validator: Validator = Draft202012Validator(compose_schema(), format_checker=format_checker())
+    # A YAML timestamp is no JSON type to compose-go's validator: it fails every `type`, `string` too.
+    type_checker = Draft202012Validator.TYPE_CHECKER.redefine(
+        "string", lambda _checker, instance: isinstance(instance, str) and not isinstance(instance, YamlTime)
+    )
+    go_yaml_validator = validators.extend(Draft202012Validator, type_checker=type_checker)
+    validator: Validator = go_yaml_validator(compose_schema(), format_checker=format_checker())
     return validator
 
 
@@ -208,7 +213,7 @@ def _explain(error: ValidationError) -> list[ComposeError]:
         missing = [name for name in value if isinstance(instance, dict) and name not in instance]
         return [ComposeError(path, f"missing property `{name}`", path, at_key=True) for name in missing]
     if kind == "type":
-        return [ComposeError(path, f"must be {_type_words(value)}", path)]
+        return [ComposeError(path, _wrong_type(instance, value), path)]
     if kind == "enum":
         return [ComposeError(path, f"must be one of {', '.join(_shown(choice) for choice in value)}", path)]
     if kind == "pattern":
@@ -240,7 +245,7 @@ def _explain_alternatives(error: ValidationError, path: NodePath) -> list[Compos
                 if sub.validator == "type" and not sub.relative_path:
                     value = sub.validator_value
                     expected.extend([value] if isinstance(value, str) else value)
-        return [ComposeError(path, f"must be {_type_words(expected)}", path)]
+        return [ComposeError(path, _wrong_type(error.instance, expected), path)]
 
     def progress(index: int) -> tuple[int, int, int]:
         errors = branches[index]
@@ -328,6 +333,12 @@ def _same(first: Any, second: Any) -> bool:
 
 def _matches(path: NodePath, pattern: tuple[str, ...]) -> bool:
     return len(path) == len(pattern) and all(want in ("*", part) for part, want in zip(path, pattern))
+
+
+def _wrong_type(instance: Any, expected: str | list[str]) -> str:
+    if isinstance(instance, YamlTime):
+        return f"must be {_type_words(expected)}, and YAML reads `{instance}` as a timestamp: quote it"
+    return f"must be {_type_words(expected)}"
 
 
 def _type_words(expected: str | list[str]) -> str:

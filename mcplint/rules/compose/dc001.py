@@ -15,7 +15,12 @@ dependency cycles, undefined networks, volumes, secrets and configs, a `healthch
 starts with neither `CMD`, `CMD-SHELL` nor `NONE`, mutually exclusive keys, a fixed
 `container_name` with several replicas, secrets and configs without content, and external volumes
 with settings of their own. A `mem_limit` that contradicts `deploy.resources.limits.memory` is left
-to RES002.
+to RES002. An unquoted date or time (`2024-01-31`) where a string is expected is an error too: YAML
+reads it as a timestamp, which Compose accepts in no typed field.
+
+With override files, `docker compose` validates the model after each file is merged in, so a schema
+error in `compose.yaml` fails even when `compose.override.yaml` replaces the value; this rule
+reports it at the line in `compose.yaml` and names the file that would have replaced it.
 
 `docker compose` stops at the first of these errors; this rule lists them all. The schema is the
 compose-spec copy shipped by `check-jsonschema`, which can be newer than your Compose: a key added to
@@ -75,11 +80,23 @@ RULE = Rule(
 def check(project: ComposeProject, ctx: Context) -> Iterator[Diagnostic]:
     # Imported on first use, so that a run without DC001 pays neither for this module nor for the
     # jsonschema import it makes when it validates.
-    from mcplint.models.compose_schema import compose_errors, locate
+    from mcplint.models.compose_schema import compose_errors, locate, schema_errors
 
     config = project.config
     if config is None:
         return
     enabled = {service.name for service in project.services if service.enabled}
-    for error in compose_errors(to_plain(config), enabled):
+    final_errors = compose_errors(to_plain(config), enabled)
+    for error in final_errors:
         yield ctx.report(locate(config, error), error.text)
+    seen = {(error.path, error.message) for error in final_errors}
+    for next_file, partial in project.partial_configs:
+        for error in schema_errors(to_plain(partial)):
+            if (error.path, error.message) in seen:
+                continue
+            seen.add((error.path, error.message))
+            later = next_file.source.path.name
+            yield ctx.report(
+                locate(partial, error),
+                f"{error.text} (`docker compose` validates each file as it merges it, before {later} replaces this)",
+            )
