@@ -181,11 +181,18 @@ def test_an_installer_the_analysis_cannot_read_leaves_what_it_names_open() -> No
 
 
 def test_an_unmapped_package_of_a_known_family_is_not_taken_as_bringing_nothing() -> None:
-    # postgresql-15 depends on postgresql-client-15 (which has pg_isready); the table only lists
-    # the client, so the server package leaves pg_isready open instead of absent.
-    result = programs("FROM debian:bookworm-slim\nRUN apt-get install -y postgresql-15\n")
+    # postgresql-plpython3-15 depends on postgresql-15 and so on postgresql-client-15 (pg_isready);
+    # the table does not list it, so it leaves pg_isready open instead of absent.
+    result = programs("FROM debian:bookworm-slim\nRUN apt-get install -y postgresql-plpython3-15\n")
     assert program_available(result, "pg_isready") is None
-    assert "postgresql-15" in result.unmapped_packages
+    assert "postgresql-plpython3-15" in result.unmapped_packages
+
+
+def test_a_server_package_brings_the_client_it_depends_on() -> None:
+    # apt-cache depends: postgresql-15 -> postgresql-client-15; mariadb-server -> mariadb-client.
+    result = programs("FROM debian:bookworm-slim\nRUN apt-get install -y postgresql-15 mariadb-server npm\n")
+    assert [program_available(result, p) for p in ("pg_isready", "mysqladmin", "node")] == [True, True, True]
+    assert result.unmapped_packages == ()
 
 
 def test_a_program_run_by_the_build_is_present_at_that_point() -> None:

@@ -521,6 +521,24 @@ def _dpkg_owners(path: str) -> set[str]:
     return owners
 
 
+def _installed_packages(key: str) -> list[str]:
+    """The installed packages a table key names (dpkg-query reads the same `*` globs)."""
+    result = subprocess.run(["dpkg-query", "-W", "-f=${Package}\t${Status}\n", key], capture_output=True, text=True)
+    lines = (line.split("\t") for line in result.stdout.splitlines())
+    return [fields[0] for fields in lines if len(fields) == 2 and fields[1] == "install ok installed"]
+
+
+def _dpkg_closure(package: str) -> set[str]:
+    """The package and every package it depends on, directly or not (apt installs them all)."""
+    found = {package}
+    pending = [package]
+    while pending:
+        for dependency in _dpkg_dependencies(pending.pop()) - found:
+            found.add(dependency)
+            pending.append(dependency)
+    return found
+
+
 def _dpkg_dependencies(package: str) -> set[str]:
     result = subprocess.run(
         ["dpkg-query", "-W", "-f=${Depends}, ${Pre-Depends}", package],
@@ -535,19 +553,13 @@ def _dpkg_dependencies(package: str) -> set[str]:
 def test_apt_table_matches_installed_debian_packages() -> None:
     """Each installed package (or one it depends on) owns the program file it is said to provide."""
     checked = 0
-    for package, programs in DOCUMENT["packages"]["apt"].items():
-        if "*" in package:
-            continue
-        status = subprocess.run(
-            ["dpkg-query", "-W", "-f=${Status}", package], capture_output=True, text=True
-        )
-        if "install ok installed" not in status.stdout:
-            continue
-        providers = {package} | _dpkg_dependencies(package)
-        for program in programs:
-            location = shutil.which(program, path=_DEBIAN_PACKAGE_PATH)
-            assert location is not None, f"{package} should put {program} on PATH"
-            assert _dpkg_owners(location) & providers, (package, program, location)
-            checked += 1
+    for key, programs in DOCUMENT["packages"]["apt"].items():
+        for package in _installed_packages(key):
+            providers = _dpkg_closure(package)
+            for program in programs:
+                location = shutil.which(program, path=_DEBIAN_PACKAGE_PATH)
+                assert location is not None, f"{package} should put {program} on PATH"
+                assert _dpkg_owners(location) & providers, (package, program, location)
+                checked += 1
     if checked == 0:
         pytest.skip("none of the tabled Debian packages is installed here")
