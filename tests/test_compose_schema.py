@@ -31,6 +31,7 @@ from mcplint.models.compose_schema import (
     format_checker,
     format_path,
     locate,
+    project_errors,
     schema_file,
 )
 from mcplint.registry import Context
@@ -55,8 +56,7 @@ def load(files: list[Path], env: Mapping[str, str]) -> ComposeProject:
 
 def errors_of(project: ComposeProject) -> list[ComposeError]:
     assert project.config is not None
-    enabled = {service.name for service in project.services if service.enabled}
-    return compose_errors(to_plain(project.config), enabled)
+    return [found.error for found in project_errors(project)]
 
 
 def write_project(directory: Path, compose_yaml: str) -> Path:
@@ -497,7 +497,7 @@ def test_an_error_an_override_file_replaces_still_fails_and_is_reported_where_it
     assert completed.returncode == 1
     assert "services.web.restart" in completed.stderr or "services.web.labels.built" in completed.stderr
     project = load([main, override], {})
-    assert errors_of(project) == []  # the final model is valid ...
+    assert compose_errors(to_plain(project.config), {"web"}) == []  # the final model is valid ...
     findings = list(dc001.check(project, Context(dc001.RULE)))
     # ... but each step is not: both errors, at their lines of compose.yaml, naming the override.
     assert sorted((f.path.name, f.start_location[0], f.message.split(":")[0]) for f in findings) == [

@@ -618,6 +618,46 @@ def test_nested_block_scalar_spans_stop_before_the_next_key() -> None:
     assert check_spans(text, root) == 9
 
 
+@pytest.mark.parametrize(
+    ("text", "written_after"),
+    [
+        ("a:\n  b: 1\n  c:\nd: 2\n", "c:"),  # the next key is on the next line, less indented
+        ("a:\n  c:\n\n\nd: 2\n", "c:"),  # blank lines between
+        ("a:\n  - \n  - x\n", "-"),  # a bare `-`
+        ("{a: , b: 1}\n", "a:"),
+        ("a:\n", "a:"),
+    ],
+)
+def test_an_empty_value_is_written_just_after_its_indicator(text: str, written_after: str) -> None:
+    """The scanner marks an empty value at the next token; the span is where the value would go, so
+    the mapping that ends with it ends on its own line."""
+    nodes: list[YScalar] = []
+
+    def empties(node: object) -> None:
+        if isinstance(node, YMap):
+            for key, value in node.items:
+                empties(key)
+                empties(value)
+        elif isinstance(node, YSeq):
+            for item in node.items:
+                empties(item)
+        elif isinstance(node, YScalar) and node.value is None and node.text == "":
+            nodes.append(node)
+
+    empties(load_one(text))
+    (empty,) = nodes
+    assert empty.start == empty.end == text.index(written_after) + len(written_after)
+
+
+def test_an_empty_value_after_a_comment_keeps_the_scanner_mark() -> None:
+    text = "a:  # nothing yet\nb: 1\n"
+    root = load_one(text)
+    assert isinstance(root, YMap)
+    value = root.get("a")
+    assert isinstance(value, YScalar) and value.value is None
+    assert value.start == text.index("b:")
+
+
 def corpus_yaml_files() -> list[Path]:
     if not CORPUS.is_dir():
         return []

@@ -49,7 +49,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mcplint.diagnostics import Span
-from mcplint.models.compose import CMap, CNode, CSeq, YamlTime
+from mcplint.models.compose import CMap, CNode, ComposeFile, ComposeProject, CSeq, YamlTime, to_plain
 from mcplint.models.units import UnitError, parse_compose_duration, parse_duration
 
 if TYPE_CHECKING:
@@ -141,6 +141,33 @@ def compose_errors(document: Mapping[str, Any], enabled_services: Collection[str
         *consistency_errors(document, enabled_services),
     ]
     return list(dict.fromkeys(found))
+
+
+@dataclass(frozen=True, slots=True)
+class ProjectError:
+    """An error of a project, the model it is found in (to locate it) and, when that model is an
+    intermediate one, the file whose merge would have replaced the value."""
+
+    error: ComposeError
+    model: CMap
+    replaced_by: ComposeFile | None = None
+
+
+def project_errors(project: ComposeProject) -> list[ProjectError]:
+    """Every error `docker compose` finds in a loaded project: the final model's, then the schema
+    errors of the model as it stood before each later file was merged in (compose-go validates the
+    model after every file, so an error an override replaces still fails), each error once."""
+    if project.config is None:
+        return []
+    enabled = {service.name for service in project.services if service.enabled}
+    found = [ProjectError(error, project.config) for error in compose_errors(to_plain(project.config), enabled)]
+    seen = {(found_error.error.path, found_error.error.message) for found_error in found}
+    for later_file, partial in project.partial_configs:
+        for error in schema_errors(to_plain(partial)):
+            if (error.path, error.message) not in seen:
+                seen.add((error.path, error.message))
+                found.append(ProjectError(error, partial, later_file))
+    return found
 
 
 # ----------------------------------------------------------------------------------- the schema

@@ -455,6 +455,8 @@ class _Builder:
 
     def _on_node_event(self, event: Event) -> None:
         start, end = event.start_mark.index, event.end_mark.index
+        if isinstance(event, ScalarEvent) and start == end and not event.value and not event.anchor:
+            start = end = self._empty_value_position(start)
         if isinstance(event, ScalarEvent):
             node = self._scalar(event, start, end)
             self._register(event.anchor, node)
@@ -475,6 +477,18 @@ class _Builder:
             node = self._mapping(frame, end) if frame.is_map else self._sequence(frame, end)
             self._register(frame.anchor, node)
             self._add(_Child(node, False, node.start, node.end))
+
+    def _empty_value_position(self, next_token: int) -> int:
+        """Where an empty value (`key:` with nothing after it, a bare `-`) is written: just after
+        its indicator. The scanner marks it at the next token, which may be the next key's line, so
+        an edit that appends to the value's mapping would land in the next one. When a comment or
+        anything else stands between, the scanner's mark is kept."""
+        position = next_token
+        while position > 0 and self.text[position - 1] in " \t\r\n":
+            position -= 1
+        if position > 0 and self.text[position - 1] in ":-" and position < next_token:
+            return position
+        return next_token
 
     def _scalar(self, event: ScalarEvent, start: int, end: int) -> YScalar:
         style = event.style or ""

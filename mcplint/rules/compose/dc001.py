@@ -69,7 +69,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from mcplint.diagnostics import Diagnostic, Severity
-from mcplint.models.compose import ComposeProject, to_plain
+from mcplint.models.compose import ComposeProject
 from mcplint.registry import Context, Rule, Scope
 
 RULE = Rule(
@@ -80,23 +80,11 @@ RULE = Rule(
 def check(project: ComposeProject, ctx: Context) -> Iterator[Diagnostic]:
     # Imported on first use, so that a run without DC001 pays neither for this module nor for the
     # jsonschema import it makes when it validates.
-    from mcplint.models.compose_schema import compose_errors, locate, schema_errors
+    from mcplint.models.compose_schema import locate, project_errors
 
-    config = project.config
-    if config is None:
-        return
-    enabled = {service.name for service in project.services if service.enabled}
-    final_errors = compose_errors(to_plain(config), enabled)
-    for error in final_errors:
-        yield ctx.report(locate(config, error), error.text)
-    seen = {(error.path, error.message) for error in final_errors}
-    for next_file, partial in project.partial_configs:
-        for error in schema_errors(to_plain(partial)):
-            if (error.path, error.message) in seen:
-                continue
-            seen.add((error.path, error.message))
-            later = next_file.source.path.name
-            yield ctx.report(
-                locate(partial, error),
-                f"{error.text} (`docker compose` validates each file as it merges it, before {later} replaces this)",
-            )
+    for found in project_errors(project):
+        message = found.error.text
+        if found.replaced_by is not None:
+            later = found.replaced_by.source.path.name
+            message += f" (`docker compose` validates each file as it merges it, before {later} replaces this)"
+        yield ctx.report(locate(found.model, found.error), message)
