@@ -417,6 +417,10 @@ _NODE_EVENTS = (
 _MERGE_NEEDS_MAPS = "map merge requires map or sequence of maps as the value"
 
 
+# A value indicator followed by a comment that closes the line (no quote in it to make it a string).
+_INDICATOR_BEFORE_COMMENT = re.compile(r"[:-](?=[ \t]+#[^'\"]*$)")
+
+
 class _Builder:
     def __init__(self, text: str, max_nodes: int, max_depth: int) -> None:
         self.text = text
@@ -481,13 +485,24 @@ class _Builder:
     def _empty_value_position(self, next_token: int) -> int:
         """Where an empty value (`key:` with nothing after it, a bare `-`) is written: just after
         its indicator. The scanner marks it at the next token, which may be the next key's line, so
-        an edit that appends to the value's mapping would land in the next one. When a comment or
-        anything else stands between, the scanner's mark is kept."""
-        position = next_token
-        while position > 0 and self.text[position - 1] in " \t\r\n":
-            position -= 1
-        if position > 0 and self.text[position - 1] in ":-" and position < next_token:
-            return position
+        an edit that appends to the value's mapping would land in the next one. Blank lines,
+        comment lines and a comment after the indicator are stepped over; anything else keeps the
+        scanner's mark."""
+        text = self.text
+        line_end = next_token
+        while line_end > 0:
+            stripped = text[:line_end].rstrip(" \t\r\n")
+            if not stripped:
+                return next_token
+            line_start = stripped.rfind("\n") + 1
+            line = stripped[line_start:]
+            if line.lstrip(" \t").startswith("#"):
+                line_end = line_start
+                continue
+            if line.endswith((":", "-")):
+                return len(stripped)
+            commented = _INDICATOR_BEFORE_COMMENT.search(line)
+            return line_start + commented.end() if commented else next_token
         return next_token
 
     def _scalar(self, event: ScalarEvent, start: int, end: int) -> YScalar:
