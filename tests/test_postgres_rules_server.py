@@ -140,6 +140,7 @@ def test_fixed_configuration_runs_on_a_real_server(server: PgServer, tmp_path: P
         finally:
             server.stop()
         running = dict(line.split("|", 1) for line in rows.splitlines() if "|" in line)
+        assert set(running) == set(pgmemory.MODEL_SETTINGS), rows
         for name, shown in running.items():
             spec = lookup(name, 15)
             assert spec is not None

@@ -703,6 +703,7 @@ class Setting:
 @dataclass(frozen=True, slots=True)
 class ResolvedConf:
     settings: Mapping[str, Setting]  # the last occurrence of each name wins
+    entries: tuple[Setting, ...]  # every occurrence, in the order the server reads them (includes inline)
     files: tuple[Path, ...]  # every file read, in the order the server reads them
     problems: tuple[tuple[Path, int, str], ...]  # (file, line, message): missing include, cycle, syntax
 
@@ -746,6 +747,7 @@ class _Loader:
         self.read_text = read_text
         self.list_dir = list_dir
         self.settings: dict[str, Setting] = {}
+        self.entries: list[Setting] = []
         self.files: list[Path] = []
         self.problems: list[tuple[Path, int, str]] = []
         self.stack: list[str] = []
@@ -801,7 +803,9 @@ class _Loader:
                     included = self.parse_file(item.target, strict, path, item.line, depth + 1)
                 ok = ok and included
             else:
-                self.settings[item.name] = Setting(item.name, item.raw_value, Path(path), item, None)
+                setting = Setting(item.name, item.raw_value, Path(path), item, None)
+                self.settings[item.name] = setting
+                self.entries.append(setting)
         return ok
 
     def parse_directory(self, include_dir: str, calling_file: str, calling_line: int, depth: int) -> bool:
@@ -845,7 +849,9 @@ def load_conf(path: Path, read_text: Callable[[Path], str | None],
         loader.files.append(path)
         loader.stack.append(_canonical(top))
         loader.parse_text(text, top, 0)
-    return ResolvedConf(MappingProxyType(dict(loader.settings)), tuple(loader.files), tuple(loader.problems))
+    return ResolvedConf(
+        MappingProxyType(dict(loader.settings)), tuple(loader.entries), tuple(loader.files), tuple(loader.problems)
+    )
 
 
 # --------------------------------------------------------------------------------------------------

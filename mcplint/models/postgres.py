@@ -41,12 +41,10 @@ from mcplint.models.compose import CScalar, CSeq, Mount, Service, scalar
 from mcplint.models.dockerfile import Dockerfile, Stage
 from mcplint.models.images import parse_image_ref
 from mcplint.models.pgconf import (
-    ConfEntry,
     PgValueError,
     ResolvedConf,
     load_conf,
     memory_defaults,
-    parse_conf,
     parse_server_args,
     parse_value,
     to_bytes,
@@ -515,20 +513,16 @@ class PostgresService:
 
     @cached_property
     def file_occurrences(self) -> tuple[SettingSource, ...]:
-        """Every `name = value` line of every file the server reads, in reading order."""
+        """Every `name = value` line of every file the server reads, in reading order: an included
+        file's lines stand where its `include` line is, so a line after it still wins."""
         conf = self.conf
         if conf is None:
             return ()
-        found = []
-        for path in conf.files:
-            source = self.source_of(path)
-            if source is None:
-                continue
-            items, _ = parse_conf(source.text)
-            for item in items:
-                if isinstance(item, ConfEntry):
-                    found.append(self._file_source(item.name, item.raw_value, path, item))
-        return tuple(found)
+        return tuple(
+            self._file_source(setting.name, setting.raw_value, setting.file, setting.entry)
+            for setting in conf.entries
+            if setting.entry is not None
+        )
 
     @cached_property
     def argument_occurrences(self) -> tuple[SettingSource, ...]:
