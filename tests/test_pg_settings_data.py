@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import importlib.util
 import json
-from collections.abc import Iterator
 from importlib import resources
 from pathlib import Path
 from types import ModuleType
@@ -28,15 +27,6 @@ def load_generator() -> ModuleType:
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[PgServer]:
-    reason = unavailable_reason(15)
-    if reason is not None:
-        pytest.skip(reason)
-    with PgServer() as pg:
-        yield pg
 
 
 def shown(value: object) -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import string
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
@@ -32,18 +32,9 @@ from mcplint.models.pgconf import (
     suggest_name,
     to_bytes,
 )
-from tests.pgserver import PgServer, ShowResult, unavailable_reason
+from tests.pgserver import PgServer, ShowResult
 
 TABLE = settings_table(15)
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[PgServer]:
-    reason = unavailable_reason(15)
-    if reason is not None:
-        pytest.skip(reason)
-    with PgServer() as pg:
-        yield pg
 
 
 def shown(spec: ParamSpec, value: int | float | bool | str) -> str:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Iterator
 
 import pytest
 from hypothesis import given, settings
@@ -21,7 +20,7 @@ from hypothesis import strategies as st
 from mcplint.models import pgmemory
 from mcplint.models.pgconf import memory_defaults
 from mcplint.models.postgres import SettingSource, format_setting, memory_inputs
-from tests.pgserver import PgServer, unavailable_reason
+from tests.pgserver import PgServer
 
 KB = 1024
 MB = 1024 * KB
@@ -245,15 +244,6 @@ def test_inputs_must_be_complete() -> None:
 
 
 # -- the real server -------------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[PgServer]:
-    reason = unavailable_reason(15)
-    if reason is not None:
-        pytest.skip(reason)
-    with PgServer() as pg:
-        yield pg
 
 
 SERVER_CASES = [

@@ -15,7 +15,6 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -31,7 +30,7 @@ from mcplint.models.postgres import PostgresService, postgres_services
 from mcplint.project import load_inputs
 from mcplint.workspace import Workspace
 from tests.compose_oracle import COMPOSE_BINARY, compose_config, requires_compose
-from tests.pgserver import PgServer, unavailable_reason
+from tests.pgserver import PgServer
 
 ROOT = Path(__file__).resolve().parent.parent
 RULES_DIR = ROOT / "rules"
@@ -69,15 +68,6 @@ def services_of(root: Path) -> list[PostgresService]:
     compose_files = [p for p in root.rglob("*") if p.name in ("compose.yaml", "docker-compose.yml")]
     inputs = load_inputs(workspace, [], compose_files)
     return [pg for project in inputs.projects for pg in postgres_services(project)]
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[PgServer]:
-    reason = unavailable_reason(15)
-    if reason is not None:
-        pytest.skip(reason)
-    with PgServer() as pg:
-        yield pg
 
 
 # -- fixed configurations on a real server -----------------------------------------------------------
