@@ -417,10 +417,6 @@ _NODE_EVENTS = (
 _MERGE_NEEDS_MAPS = "map merge requires map or sequence of maps as the value"
 
 
-# A value indicator followed by a comment that closes the line (no quote in it to make it a string).
-_INDICATOR_BEFORE_COMMENT = re.compile(r"[:-](?=[ \t]+#[^'\"]*$)")
-
-
 class _Builder:
     def __init__(self, text: str, max_nodes: int, max_depth: int) -> None:
         self.text = text
@@ -483,27 +479,15 @@ class _Builder:
             self._add(_Child(node, False, node.start, node.end))
 
     def _empty_value_position(self, next_token: int) -> int:
-        """Where an empty value (`key:` with nothing after it, a bare `-`) is written: just after
-        its indicator. The scanner marks it at the next token, which may be the next key's line, so
-        an edit that appends to the value's mapping would land in the next one. Blank lines,
-        comment lines and a comment after the indicator are stepped over; anything else keeps the
-        scanner's mark."""
-        text = self.text
-        line_end = next_token
-        while line_end > 0:
-            stripped = text[:line_end].rstrip(" \t\r\n")
-            if not stripped:
-                return next_token
-            line_start = stripped.rfind("\n") + 1
-            line = stripped[line_start:]
-            if line.lstrip(" \t").startswith("#"):
-                line_end = line_start
-                continue
-            if line.endswith((":", "-")):
-                return len(stripped)
-            commented = _INDICATOR_BEFORE_COMMENT.search(line)
-            return line_start + commented.end() if commented else next_token
-        return next_token
+        """Where an empty mapping value (`key:` with nothing after it) is written: just after its
+        colon. The scanner marks it at the next token, which may be the next key's line, so an edit
+        that appends to the value's mapping would land in the next one. Between the key and the
+        value only blanks and `?`/`:` indicators stand, so the first colon after the key is its own."""
+        frame = self.stack[-1]
+        if not frame.is_map or len(frame.children) % 2 == 0:
+            return next_token  # a sequence item or a key: the scanner's mark is where it is written
+        colon = self.text.find(":", frame.children[-1].end, next_token)
+        return next_token if colon < 0 else colon + 1
 
     def _scalar(self, event: ScalarEvent, start: int, end: int) -> YScalar:
         style = event.style or ""
