@@ -119,6 +119,17 @@ def test_arg_scoping_and_build_args() -> None:
     assert df.expand(copy_in_second, copy_in_second.args[0].value) is None
 
 
+def test_variables_after_an_instruction_include_its_own_env_as_buildkit_sets_it() -> None:
+    df = model('ARG G=1\nFROM alpine\nARG P=3000\nENV PORT=$P NAME="web app"\n')
+    from_line, arg, env = df.instructions[1], df.instructions[2], df.instructions[3]
+    assert df.variables_at(env) == {"P": "3000"}
+    assert df.variables_after(env) == {"P": "3000", "PORT": "3000", "NAME": "web app"}
+    assert df.variables_after(env, {"P": "80"})["PORT"] == "80"
+    assert df.variables_after(arg) == {"P": "3000"}
+    # The global ARG is for the FROM line only: the stage it starts does not see it.
+    assert df.variables_at(from_line) == {"G": "1"} and df.variables_after(from_line) == {}
+
+
 def test_unknown_values_are_never_guessed() -> None:
     df = model("FROM alpine\nARG NOVALUE\nCOPY $NOVALUE/a $HOME/b ${X#pat} /c/\n")
     copy = df.instructions[2]

@@ -220,12 +220,27 @@ class Dockerfile:
         Global ARGs are visible only in FROM lines, and in a stage only once redeclared with `ARG NAME`.
         Build args (`--build-arg`, Compose `build.args`) replace ARG defaults.
         """
+        return self._variables(instruction, build_args, through=False)
+
+    def variables_after(
+        self, instruction: Instruction, build_args: Mapping[str, str] | None = None
+    ) -> dict[str, str | None]:
+        """ARG and ENV values once `instruction` has run, its own ENV or ARG included: after a
+        stage's last instruction, the variables its image ends with (less the ENV it inherits from
+        its base image or parent stage, which this scope does not hold)."""
+        return self._variables(instruction, build_args, through=True)
+
+    def _variables(
+        self, instruction: Instruction, build_args: Mapping[str, str] | None, through: bool
+    ) -> dict[str, str | None]:
         build_args = build_args or {}
         global_scope: dict[str, str | None] = {}
         for arg in self.global_args:
             for name, default in _arg_declarations(arg):
                 value = build_args.get(name, default)
                 global_scope[name] = _expand_or_none(value, global_scope)
+        if instruction.keyword == "FROM" and through:
+            return {}  # a stage starts without the global ARGs its FROM line sees
         if instruction.keyword == "FROM" or instruction in self.global_args:
             return global_scope
         stage = self.stage_of(instruction)
@@ -233,7 +248,7 @@ class Dockerfile:
             return global_scope
         scope: dict[str, str | None] = {}
         for current in stage.instructions:
-            if current is instruction:
+            if current is instruction and not through:
                 break
             if current.keyword == "ARG":
                 for name, default in _arg_declarations(current):
@@ -248,6 +263,8 @@ class Dockerfile:
             elif current.keyword == "ENV":
                 for name, raw in _env_pairs(current):
                     scope[name] = _expand_or_none(raw, scope)
+            if current is instruction:
+                break
         return scope
 
     def expand(

@@ -523,13 +523,7 @@ class ImageView:
         """ENV and ARG values of the final stage (Dockerfile images only)."""
         if self.dockerfile is None or self.stage is None or not self.stage.instructions:
             return {}
-        last = self.stage.instructions[-1]
-        scope = dict(self.dockerfile.variables_at(last, self.build_args))
-        if last.keyword == "ENV":
-            words = last.args
-            for key, value in zip(words[0::2], words[1::2], strict=False):
-                scope[key.value] = value.value
-        return scope
+        return self.dockerfile.variables_after(self.stage.instructions[-1], self.build_args)
 
     @cached_property
     def exposed_ports(self) -> tuple[int, ...]:
