@@ -371,6 +371,9 @@ BROKEN: list[tuple[str, str, list[str]]] = [
     ("config-without-source", service("image: nginx") + "configs:\n  c: {}\n", ["configs.c"]),
     ("external-volume-with-driver", service("image: nginx") + "volumes:\n  v: {external: true, driver: local}\n",
      ["volumes.v"]),
+    ("byte-sizes-res002-does-not-read", service("image: nginx\nmem_swappiness: 1Gi\nvolumes:\n  - type: tmpfs\n"
+                                                "    target: /t\n    tmpfs:\n      size: 1Gi"),
+     ["services.web.mem_swappiness", "services.web.volumes.0.tmpfs.size"]),
     ("unquoted-timestamps", service("image: 2020-01-01\nlabels:\n  built: 2021-02-03T04:05:06Z\n"
                                     "command: [echo, 2020-01-01]\nenvironment:\n  D: 2020-01-01"),
      ["services.web.image", "services.web.labels.built", "services.web.command.1", "services.web.environment.D"]),

@@ -227,9 +227,9 @@ def test_a_fractional_yaml_number_is_dropped_by_compose(tmp_path: Path) -> None:
 
 
 @requires_compose
-def test_kubernetes_suffixes_in_keys_the_loader_also_reports(tmp_path: Path) -> None:
-    """mem_limit and shm_size with `Mi`/`Gi` are MC001 findings too (the loader's decoding); RES002
-    still reports them with the reason, and its fix gives the value Compose reads as intended."""
+def test_kubernetes_suffixes_in_memory_keys(tmp_path: Path) -> None:
+    """mem_limit and shm_size with `Mi`/`Gi`, which Compose refuses: RES002 reports them with the
+    reason, and its fix gives the value Compose reads as intended."""
     text = "services:\n  db:\n    image: postgres:16\n    mem_limit: 512Mi   # MiB\n    shm_size: \"1Gi\"\n"
     (tmp_path / "compose.yaml").write_text(text, encoding="utf-8")
     findings = sorted((d.start_location, d.severity) for d in run(tmp_path, "RES002").diagnostics if d.code == "RES002")

@@ -50,7 +50,7 @@ from typing import TYPE_CHECKING, Any
 
 from mcplint.diagnostics import Span
 from mcplint.models.compose import CMap, CNode, ComposeFile, ComposeProject, CSeq, YamlTime, to_plain
-from mcplint.models.units import UnitError, parse_compose_duration, parse_duration
+from mcplint.models.units import UnitError, parse_bytes, parse_compose_duration, parse_duration
 
 if TYPE_CHECKING:
     from jsonschema import FormatChecker
@@ -394,7 +394,26 @@ def decoding_errors(document: Mapping[str, Any]) -> list[ComposeError]:
                 path = ("services", name, *field)
                 message = f"{exc} (a duration is a number and a unit: ns, us, ms, s, m, h, d or w, as in `1m30s`)"
                 found.append(ComposeError(path, message, path))
+        found.extend(_byte_size_errors(name, service))
     return found
+
+
+def _byte_size_errors(name: str, service: Mapping[str, Any]) -> Iterator[ComposeError]:
+    """Byte sizes compose-go decodes that RES002, which judges memory limits, does not read."""
+    sizes: list[tuple[NodePath, Any]] = [(("mem_swappiness",), service.get("mem_swappiness"))]
+    volumes = service.get("volumes")
+    for index, volume in enumerate(volumes if isinstance(volumes, list) else ()):
+        tmpfs = volume.get("tmpfs") if isinstance(volume, dict) else None
+        if isinstance(tmpfs, dict):
+            sizes.append((("volumes", index, "tmpfs", "size"), tmpfs.get("size")))
+    for field, value in sizes:
+        if not isinstance(value, str):
+            continue  # absent, a number, or the wrong type, which the schema reports
+        try:
+            parse_bytes(value)
+        except UnitError as exc:
+            path = ("services", name, *field)
+            yield ComposeError(path, f"{exc} (a byte size is a number and b, k, m or g, as in `512m`)", path)
 
 
 # ------------------------------------------------------------------------------- consistency

@@ -8,8 +8,9 @@ suggestion; a value of the wrong type at the value; a missing property at the ke
 that lacks it. When a key accepts several forms (a string or a list, short or long syntax), the
 error is given for the form the value is closest to, not as a list of alternatives.
 
-It also reports what `docker compose` checks after the schema: durations it cannot decode, a service
-with neither `image` nor `build`, a dependency (`depends_on`, `links`, `volumes_from`,
+It also reports what `docker compose` checks after the schema: durations and byte sizes it cannot
+decode (`mem_swappiness`, a tmpfs volume's `size`; the memory keys are RES002's), a service with
+neither `image` nor `build`, a dependency (`depends_on`, `links`, `volumes_from`,
 `network_mode: service:x`) on a service that does not exist or whose profiles are all inactive,
 dependency cycles, undefined networks, volumes, secrets and configs, a `healthcheck.test` list that
 starts with neither `CMD`, `CMD-SHELL` nor `NONE`, mutually exclusive keys, a fixed
