@@ -2,6 +2,7 @@
 
 `*` and `?` stay within one path segment, `**/` spans any number of directories (none included),
 a trailing `/**` matches everything below, `[...]` is a class (`[!...]` negated) and `\\` escapes.
+`**` means more than `*` only as a whole segment: in `a**.yml` it is a `*`, as git reads it.
 """
 
 from __future__ import annotations
@@ -16,11 +17,15 @@ def glob_regex(pattern: str, anchored: bool = True) -> re.Pattern[str]:
     out = [] if anchored else ["(?:.*/)?"]
     index = 0
     while index < len(pattern):
-        if pattern.startswith("**/", index):
+        whole_segment = pattern.startswith("**", index) and (index == 0 or pattern[index - 1] == "/")
+        if whole_segment and pattern.startswith("**/", index):
             out.append("(?:.*/)?")
             index += 3
-        elif pattern.startswith("**", index):
+        elif whole_segment and index + 2 == len(pattern):
             out.append(".*")
+            index += 2
+        elif pattern.startswith("**", index):
+            out.append("[^/]*")
             index += 2
         elif pattern[index] == "*":
             out.append("[^/]*")
