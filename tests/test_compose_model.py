@@ -452,3 +452,55 @@ KNOWN_REFUSED: dict[str, tuple[str, bool]] = {
     "zavoloklom__docker-compose-linter/tests/mocks/docker-compose.correct.yml": ("invalid hostPort: 127.0.0.1", False),
     "zavoloklom__docker-compose-linter/tests/mocks/docker-compose.yml": ("env file envs/.env.a-service not found (not in the repository)", True),
 }
+
+
+# Build context values: paths, remotes and builder-specific sources, each as `build.context` and as a
+# named context. `~` is left out: Compose expands it with the home directory of whoever runs it.
+CONTEXT_VALUES = (
+    "./lib", "lib", "../up", "/abs/dir", "lib.git", "./vendor/tool.git", "target:foo", "x:y",
+    "git@github.com:org/lib.git", "github.com/org/lib", "https://github.com/org/lib.git#main",
+    "http://example.com/ctx.tar.gz", "git://host/x.git", "ssh://git@host/x.git",
+    "docker-image://alpine:3.20", "oci-layout://./layout", "service:other",
+)  # fmt: skip
+
+
+@requires_compose
+def test_build_contexts_are_paths_exactly_where_compose_resolves_them(tmp_path: Path) -> None:
+    lines = ["services:", "  other:", "    build: .", "  named:", "    build:", "      context: .",
+             "      additional_contexts:"]
+    lines += [f"        c{index}: {json.dumps(value)}" for index, value in enumerate(CONTEXT_VALUES)]
+    lines += ["  listed:", "    build:", "      context: .", "      additional_contexts:"]
+    lines += [f"        - {json.dumps(f'c{index}={value}')}" for index, value in enumerate(CONTEXT_VALUES)]
+    lines += ["  extended:", "    extends: {file: sub/common.yaml, service: base}"]
+    for index, value in enumerate(CONTEXT_VALUES):
+        lines += [f"  s{index}:", "    build:", f"      context: {json.dumps(value)}"]
+    (tmp_path / "compose.yaml").write_text("\n".join(lines) + "\n")
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "common.yaml").write_text(
+        "services:\n  base:\n    build:\n      context: ../app\n      additional_contexts:\n        lib: ./lib\n"
+        "        up: ../up\n        remote: git@github.com:org/lib.git\n"
+    )
+    code, config, stderr = run_compose(tmp_path, [tmp_path / "compose.yaml"], {})
+    assert code == 0, stderr
+    project = load([tmp_path / "compose.yaml"], {})
+
+    def resolved(path: Path | None, written: str) -> str:
+        return written if path is None else str(path)
+
+    compared = 0
+    for name, service in config["services"].items():
+        build = service.get("build")
+        if build is None:
+            continue
+        spec = project.service(name).build
+        assert resolved(spec.context, spec.context_text) == build["context"], name
+        theirs_named = build.get("additional_contexts") or {}
+        ours_named = {
+            key: resolved(spec.additional_context_paths.get(key), located.value)
+            for key, located in spec.additional_contexts.items()
+        }
+        assert ours_named == theirs_named, name
+        compared += 1 + len(theirs_named)
+    # Each value as a context, a named context and a listed one; `other`, `named`, `listed`, `extended`
+    # and the three named contexts `extended` takes from sub/common.yaml.
+    assert compared == 3 * len(CONTEXT_VALUES) + 7

@@ -173,7 +173,7 @@ def parse_compose_file(source: SourceFile) -> ComposeFile:
 @dataclass(frozen=True, slots=True)
 class BuildSpec:
     node: CNode  # the `build` value (a string or a mapping)
-    context: Path | None  # absolute; None for a URL (git, https) context
+    context: Path | None  # absolute; None for a remote one (git, https, docker-image://, ...)
     context_text: str  # as written (after interpolation)
     context_span: Span
     context_written: bool  # False when the context is the default '.'
@@ -183,6 +183,8 @@ class BuildSpec:
     args: Mapping[str, Located]  # value None: taken from the environment at build time
     target: Located | None
     additional_contexts: Mapping[str, Located]
+    # The additional contexts that are local directories, absolute (resolved like `context`).
+    additional_context_paths: Mapping[str, Path]
 
     @property
     def dockerfile_path(self) -> Path | None:
@@ -268,28 +270,33 @@ class Service:
         else:
             context_text, context_span, written = ".", self.key if not isinstance(node, CMap) else node.span, False
         base = self.base_dir(context_node if isinstance(context_node, CScalar) else None)
-        remote = "://" in context_text or context_text.startswith("git@") or context_text.endswith(".git")
-        context = None if remote else Path(os.path.normpath(base / context_text))
+        context = _context_path(context_text, base)
         dockerfile_node = lookup(node, "dockerfile")
         inline = lookup(node, "dockerfile_inline")
 
-        def mapping(name: str) -> dict[str, Located]:
-            values: dict[str, Located] = {}
+        def mapping(name: str) -> dict[str, tuple[Located, CScalar | None]]:
+            """Each entry of a mapping or `KEY=value` list, with the scalar that wrote its value."""
+            values: dict[str, tuple[Located, CScalar | None]] = {}
             found = lookup(node, name)
             if isinstance(found, CMap):
                 for key, entry in found.entries.items():
                     value = entry.value
-                    values[key] = Located(
-                        None if scalar(value) is None else _go_string(scalar(value)),
-                        value.span if isinstance(value, CScalar) else entry.key,
-                    )
+                    written = value if isinstance(value, CScalar) else None
+                    text = None if scalar(value) is None else _go_string(scalar(value))
+                    values[key] = (Located(text, written.span if written else entry.key), written)
             elif isinstance(found, CSeq):
                 for item in found.items:
                     if isinstance(item, CScalar) and item.value is not None:
                         key, sep, value = str(item.value).partition("=")
-                        values[key] = Located(value if sep else None, item.span)
+                        values[key] = (Located(value if sep else None, item.span), item)
             return values
 
+        contexts = mapping("additional_contexts")
+        context_paths = {
+            key: path
+            for key, (located, written) in contexts.items()
+            if located.value and (path := _context_path(located.value, self.base_dir(written))) is not None
+        }
         return BuildSpec(
             node=node,
             context=context,
@@ -299,9 +306,10 @@ class Service:
             dockerfile=str(scalar(dockerfile_node)) if scalar(dockerfile_node) else "Dockerfile",
             dockerfile_span=dockerfile_node.span if isinstance(dockerfile_node, CScalar) else None,
             dockerfile_inline=Located(str(inline.value), inline.span) if isinstance(inline, CScalar) and inline.value else None,
-            args=mapping("args"),
+            args={key: located for key, (located, _) in mapping("args").items()},
             target=self.located("build", "target") if isinstance(node, CMap) else None,
-            additional_contexts=mapping("additional_contexts"),
+            additional_contexts={key: located for key, (located, _) in contexts.items()},
+            additional_context_paths=context_paths,
         )
 
     @cached_property
@@ -424,6 +432,20 @@ class Service:
     def profiles(self) -> tuple[str, ...]:
         node = self.get("profiles")
         return tuple(str(scalar(item)) for item in node.items) if isinstance(node, CSeq) else ()
+
+
+# Build context values compose-go keeps as written instead of resolving them as paths
+# (`absContextPath`: `isRemoteContext`, `types.ServicePrefix`); any value holding `://` too
+# (`docker-image://`, `oci-layout://`, URLs).
+_REMOTE_CONTEXT_PREFIXES = ("git@", "github.com/", "service:")
+
+
+def _context_path(text: str, base: Path) -> Path | None:
+    """A `build.context` or `additional_contexts` value as the directory Compose resolves it to;
+    None for a remote or builder-specific one."""
+    if "://" in text or text.startswith(_REMOTE_CONTEXT_PREFIXES):
+        return None
+    return Path(os.path.normpath(base / text))
 
 
 def _go_string(value: object) -> str:

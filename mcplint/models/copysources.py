@@ -9,19 +9,14 @@ so that the build-context rules (CTX001-CTX003) report it once.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from mcplint.diagnostics import Span
-from mcplint.models.compose import CScalar
 from mcplint.models.dockerfile import Instruction, Word
 from mcplint.models.instructions import CopySpec, copy_spec
 from mcplint.project import Build, Project, shown_path
-
-# Values of `additional_contexts` that are not directories on this machine.
-_REMOTE_CONTEXT_PREFIXES = ("docker-image://", "service:", "target:", "oci-layout://", "git@")
 
 SourceIdentity = tuple[Path, int, Path]  # (Dockerfile, offset of the source, directory read from)
 
@@ -97,16 +92,11 @@ def named_context_key(build: Build, name: str) -> str | None:
 def local_named_context(build: Build, name: str | None) -> tuple[str, Path] | None:
     """The named context `name` of the build when it is a local directory: (its key, its path)."""
     key = named_context_key(build, name) if name else None
-    if key is None or build.service is None:
+    spec = build.service.build if build.service is not None else None
+    if key is None or spec is None:
         return None
-    value = build.context.named[key].value
-    if not isinstance(value, str) or not value:
-        return None
-    if "://" in value or value.startswith(_REMOTE_CONTEXT_PREFIXES) or value.endswith(".git"):
-        return None
-    node = build.service.get("build", "additional_contexts", key)
-    path = Path(os.path.normpath(build.service.base_dir(node if isinstance(node, CScalar) else None) / value))
-    return (key, path) if build.workspace.is_dir(path) else None
+    path = spec.additional_context_paths.get(key)
+    return (key, path) if path is not None and build.workspace.is_dir(path) else None
 
 
 def describe_root(build: Build, source: CopySource) -> str:

@@ -50,8 +50,6 @@ RULE = Rule(
     tags=("build", "compose"),
 )  # fmt: skip
 
-_NOT_PATHS = ("docker-image://", "service:", "oci-layout://", "target:")
-
 
 def check(project: Project, ctx: Context) -> Iterator[Diagnostic]:
     if project.compose is None:
@@ -79,13 +77,10 @@ def check(project: Project, ctx: Context) -> Iterator[Diagnostic]:
                     where,
                     f"Dockerfile `{spec.dockerfile}` of service `{service.name}` does not exist in its context ({path}){hint}",
                 )
-        for name, located in spec.additional_contexts.items():
-            value = located.value
-            if value is None or "://" in value or value.startswith(_NOT_PATHS):
-                continue
-            target = Path(os.path.normpath(service.base_dir(None) / value))
+        for name, target in spec.additional_context_paths.items():
             if not files.exists(target):
+                located = spec.additional_contexts[name]
                 yield ctx.report(
                     located.span,
-                    f"Named build context `{name}` of service `{service.name}` points to `{value}`, which does not exist",
+                    f"Named build context `{name}` of service `{service.name}` points to `{located.value}`, which does not exist",
                 )
