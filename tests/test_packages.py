@@ -155,6 +155,19 @@ def test_sequences_are_certain_and_conditionals_are_not() -> None:
     assert branches["d"] != branches["e"]
 
 
+@pytest.mark.parametrize("test", ["grep -q foo /etc/x", "\\grep -q foo /etc/x", "'grep' -q foo /etc/x", 'g"re"p -q foo /etc/x', "te\\st -f /x"])
+def test_a_quoted_or_escaped_test_still_makes_what_follows_conditional(test: str) -> None:
+    # Quote removal makes `\grep`, `'grep'` and `g"re"p` the same command name as `grep` (POSIX 2.6.7).
+    (op,) = ops_of(f"FROM alpine\nRUN {test} && apk add curl\n")
+    assert not op.certain
+
+
+@pytest.mark.parametrize("failure", ["exit 1", "\\exit 1", "'false'"])
+def test_a_quoted_or_escaped_failure_after_or_still_makes_the_left_certain(failure: str) -> None:
+    (op,) = ops_of(f"FROM alpine\nRUN apk add curl || {failure}\n")
+    assert op.certain
+
+
 def test_case_with_a_known_subject_takes_its_arm_and_exit_1_arms_are_dropped() -> None:
     operations = ops_of(
         "FROM alpine\nARG FLAVOUR=full\n"

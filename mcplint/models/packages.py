@@ -700,7 +700,7 @@ class _Walker:
         variable = re.fullmatch(r'"?\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?"?', raw[1])
         if variable is None:
             return False
-        name = posixpath.basename(command.words[0].raw)
+        name = _command_name(command)
         if name not in ("apt-mark", "apt-get", "apt", "apk", "dnf", "yum", "microdnf"):
             return False
         referenced = {
@@ -1104,18 +1104,23 @@ def _merge_into(state: _State, branches: list[_State], exhaustive: bool) -> None
 
 
 def _command_name(command: Simple) -> str:
-    return posixpath.basename(_unquote_simple(command.words[0].raw)) if command.words else ""
+    return posixpath.basename(_unquoted(command.words[0])) if command.words else ""
 
 
-def _unquote_simple(raw: str) -> str:
-    return re.sub(r"['\"]", "", raw)
+def _unquoted(word: RawWord) -> str:
+    """The word after quote removal (`\\grep`, `'grep'` and `g"rep"` are `grep`); as written when a
+    backslash ends the script, which quote removal refuses."""
+    try:
+        return word.unquoted
+    except ShellSyntaxError:
+        return word.raw
 
 
 def _derives_libraries(commands: Sequence[Simple]) -> bool:
     """Whether a pipeline computes package names from shared libraries: scanelf --needed,
     ldd (directly or via find -exec) with dpkg-query --search / dpkg -S, or `so:` names."""
     for command in commands:
-        raws = [_unquote_simple(word.raw) for word in command.words]
+        raws = [_unquoted(word) for word in command.words]
         name = posixpath.basename(raws[0]) if raws else ""
         if name == "xargs":
             raws = [raw for raw in raws[1:] if not raw.startswith("-")]
@@ -1137,7 +1142,7 @@ def _is_predicate(pipeline: Pipeline) -> bool:
     if not isinstance(last, Simple) or not last.words:
         return False
     name = _command_name(last)
-    raws = [_unquote_simple(word.raw) for word in last.words[1:]]
+    raws = [_unquoted(word) for word in last.words[1:]]
     if name in _PREDICATES:
         return True
     if name == "command":
@@ -1161,7 +1166,7 @@ def _always_fails(pipeline: Pipeline) -> bool:
         return len(last.pipelines) == 1 and not last.operators and _always_fails(last.pipelines[0])
     if not isinstance(command, Simple) or not command.words:
         return False
-    raws = [_unquote_simple(word.raw) for word in command.words]
+    raws = [_unquoted(word) for word in command.words]
     if raws[0] == "false":
         return True
     if raws[0] in ("exit", "return"):
