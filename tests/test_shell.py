@@ -137,6 +137,32 @@ def test_heredoc_body_is_not_read_as_commands_and_its_span_is_kept() -> None:
     assert heredoc.delimiter == "EOF"
 
 
+# A heredoc's delimiter as written, and the line that ends its body: the word after quote removal.
+HEREDOC_DELIMITERS = [
+    ("EOF", "EOF"),
+    ("\"E'O\"F", "E'OF"),
+    ("\\EOF", "EOF"),
+    ('E\\"OF', 'E"OF'),
+    ("'E\"OF'", 'E"OF'),
+    ('"E\\$F"', "E$F"),
+    ("E\\\\OF", "E\\OF"),
+    ("'E\\OF'", "E\\OF"),
+]
+
+
+@needs_bash
+@pytest.mark.parametrize(("written", "delimiter"), HEREDOC_DELIMITERS)
+def test_a_heredoc_ends_at_its_delimiter_after_quote_removal_as_in_bash(written: str, delimiter: str) -> None:
+    script = f"cat <<{written}\nbody\n{delimiter}\necho after\n"
+    assert subprocess.run([BASH, "-c", script], capture_output=True, text=True, check=True).stdout == "body\nafter\n"
+    tree = parse(script)
+    assert [command.words[0].raw for command in simple_commands(tree)] == ["cat", "echo"]
+    (heredoc,) = next(simple_commands(tree)).redirects
+    assert heredoc.delimiter == delimiter
+    start, end = heredoc.heredoc_body
+    assert script[start:end] == "body\n"
+
+
 def test_assignments_and_redirections_are_kept_apart_from_words() -> None:
     (command,) = simple_commands(parse("A=1 B='x y' cmd arg 2>&1 >/dev/null"))
     assert [word.raw for word in command.assigns] == ["A=1", "B='x y'"]

@@ -670,7 +670,7 @@ class _Parser:
             if target is None:
                 raise ShellSyntaxError("heredoc without a delimiter")
             redirect.strip_tabs = operator == "<<-"
-            redirect.delimiter = re.sub(r"['\"\\]", "", target.raw)
+            redirect.delimiter = target.unquoted
             self.pending.append(redirect)
         return redirect
 
