@@ -80,9 +80,8 @@ def block_column(source: SourceFile, mapping: YMap) -> int:
     Its span starts at its first key, or at an anchor or tag written after the parent key
     (`api: &api`): then the keys are on the following lines.
     """
-    line = source.line_of(mapping.start)
-    if source.text[source.line_start(line) : mapping.start].strip():
-        for number in range(line + 1, source.line_count + 1):
+    if source.text.startswith(("&", "!"), mapping.start):
+        for number in range(source.line_of(mapping.start) + 1, source.line_count + 1):
             text = source.line_text(number)
             if text.strip() and not text.lstrip().startswith("#"):
                 return len(text) - len(text.lstrip())
