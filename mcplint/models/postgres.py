@@ -36,6 +36,7 @@ from importlib import resources
 from pathlib import Path
 
 from mcplint.diagnostics import Edit, Span
+from mcplint.fixes import merge_touching
 from mcplint.models import pgmemory
 from mcplint.models.compose import CScalar, CSeq, Mount, Service, scalar
 from mcplint.models.dockerfile import Dockerfile, Stage
@@ -847,18 +848,4 @@ def setting_edits(pg: PostgresService, values: Mapping[str, str]) -> tuple[Edit,
         if addition is None:
             return None
         edits.append(addition)
-    return _merge_touching(edits)
-
-
-def _merge_touching(edits: list[Edit]) -> tuple[Edit, ...]:
-    """Fold an insertion into a replacement that ends exactly where it inserts: the fix machinery
-    treats touching edits of one fix as a conflict, since their order would be a guess."""
-    ordered = sorted(edits, key=lambda edit: (id(edit.source), edit.start, edit.end))
-    merged: list[Edit] = []
-    for edit in ordered:
-        previous = merged[-1] if merged else None
-        if (previous is not None and previous.source is edit.source and edit.start == edit.end == previous.end):
-            merged[-1] = Edit(previous.source, previous.start, previous.end, previous.content + edit.content)
-        else:
-            merged.append(edit)
-    return tuple(merged)
+    return tuple(merge_touching(edits))
