@@ -38,6 +38,7 @@ from mcplint.engine import LintResult, lint
 from mcplint.fixes import apply_edits, edits_by_source
 from mcplint.models.contextglob import clean_context_path
 from mcplint.models.copysources import copy_sources
+from mcplint.models.dockerfile import Dockerfile
 from mcplint.project import load_inputs
 from mcplint.registry import Context, find_rule
 from mcplint.workspace import Workspace
@@ -291,6 +292,30 @@ def test_ctx004_severity(files: dict[str, str], severity: Severity, tmp_path: Pa
     write_files(tmp_path, files)
     monkeypatch.chdir(tmp_path)
     assert only(lint_tree(tmp_path), "CTX004").severity is severity
+
+
+def test_sources_are_expanded_once_per_build_whatever_the_number_of_findings(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """CTX001 builds fixes for every escaping source and CTX002/CTX003 read the same sources: were
+    each to find them again, a Dockerfile of n escaping COPY lines would cost n² expansions."""
+    count = 40
+    lines = ["FROM alpine", "ARG V=1"] + [f"COPY ../lib/f{index} /dst/" for index in range(count)]
+    write_files(tmp_path, {"compose.yaml": _COMPOSE, "app/Dockerfile": "\n".join(lines) + "\n"})
+    write_files(tmp_path, {f"lib/f{index}": "" for index in range(count)})
+    monkeypatch.chdir(tmp_path)
+    expanded = []
+    original = Dockerfile.expand
+
+    def counting(self: Dockerfile, instruction: Any, text: str, build_args: Any = None) -> str | None:
+        expanded.append(text)
+        return original(self, instruction, text, build_args)
+
+    monkeypatch.setattr(Dockerfile, "expand", counting)
+    findings = lint_tree(tmp_path, ("CTX001", "CTX002", "CTX003")).diagnostics
+    assert len(findings) == count and all(len(d.alternatives) == 1 for d in findings)
+    sources = sorted(text for text in expanded if text.startswith("../"))
+    assert sources == sorted(f"../lib/f{index}" for index in range(count))
 
 
 def test_ctx001_message_names_the_context_and_the_line_that_set_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -9,6 +9,7 @@ so that the build-context rules (CTX001-CTX003) report it once.
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,11 +35,23 @@ class CopySource:
     named: str | None  # that named context's name; None for the build context
 
 
-def copy_sources(build: Build) -> Iterator[CopySource]:
+# Each build's sources, found once: CTX001-CTX003 all read them, CTX001 again for every fix it
+# builds, and expanding a source's variables walks its stage.
+_SOURCES: weakref.WeakKeyDictionary[Build, tuple[CopySource, ...]] = weakref.WeakKeyDictionary()
+
+
+def copy_sources(build: Build) -> tuple[CopySource, ...]:
     """Every COPY/ADD source that BuildKit reads from a local directory, in file order.
 
     ONBUILD instructions are left out: they run in another build, with that build's context.
     """
+    cached = _SOURCES.get(build)
+    if cached is None:
+        cached = _SOURCES[build] = tuple(_find_sources(build))
+    return cached
+
+
+def _find_sources(build: Build) -> Iterator[CopySource]:
     dockerfile = build.dockerfile
     for instruction in dockerfile.instructions:
         if instruction.keyword not in ("COPY", "ADD"):

@@ -116,6 +116,8 @@ _PLAIN_PATH = re.compile(r"[A-Za-z0-9_.@+,=:/*?\[\]-]+")
 
 
 def check(project: Project, ctx: Context) -> Iterator[Diagnostic]:
+    # The wider context is one fix for the whole build, whichever of its sources escapes.
+    widened_by_build: dict[Build, tuple[Fix, ...]] = {}
     for build, source in distinct_sources(project):
         if source.expanded is None:
             continue
@@ -126,8 +128,10 @@ def check(project: Project, ctx: Context) -> Iterator[Diagnostic]:
         alternatives: tuple[Fix, ...] = ()
         if not build.context.assumed and build.service is not None and source.named is None:
             fix = _named_context_fix(project, build, source)
-            widened = _widened_context_fix(project, build)
-            alternatives = (widened,) if widened is not None else ()
+            if build not in widened_by_build:
+                widened = _widened_context_fix(project, build)
+                widened_by_build[build] = (widened,) if widened is not None else ()
+            alternatives = widened_by_build[build]
         clamped = "the context root itself" if cleaned == "." else f"`{cleaned}` inside the context"
         yield ctx.report(
             source.span,
