@@ -61,19 +61,8 @@ def clean_context_path(source: str) -> tuple[str, bool]:
     root (`../x`, `a/../../x`, `/../x`); BuildKit silently clamps such a path to the root, and the
     returned path is that clamped one (`.` for the root itself).
     """
-    parts: list[str] = []
-    escapes = False
-    for part in source.split("/"):
-        if part in ("", "."):
-            continue
-        if part == "..":
-            if parts:
-                parts.pop()
-            else:
-                escapes = True
-            continue
-        parts.append(part)
-    return "/".join(parts) or ".", escapes
+    relative = go_clean(source.lstrip("/"))
+    return go_clean("/" + source)[1:] or ".", relative == ".." or relative.startswith("../")
 
 
 def has_wildcard(source: str) -> bool:
