@@ -454,6 +454,27 @@ def test_the_other_rules_agree_with_the_corpus() -> None:
     assert found == expected
 
 
+# ------------------------------------------------------------------------------ wrappers
+
+
+@pytest.mark.parametrize(
+    ("probe", "program"),
+    [
+        ("timeout -s KILL 5 curl -f http://x/", "curl"),  # timeout(1): -s SIGNAL, then the duration
+        ("nice -n 5 curl -f http://x/", "curl"),
+        ("env -u X curl -f http://x/", "curl"),
+        ("env A=1 timeout 3 wget -q http://x/", "wget"),
+        ("exec curl -f http://x/", "curl"),
+        ("timeout $T curl -f http://x/", None),  # $T might be an option: the program is not known
+    ],
+)
+def test_the_program_a_wrapper_runs_is_found_past_its_option_values(probe: str, program: str | None) -> None:
+    script = read_shell(probe)
+    assert script is not None
+    call = program_of(next(iter(script.commands)))
+    assert call is not None and call.name == program
+
+
 # ------------------------------------------------------------------------------ severity
 
 

@@ -47,7 +47,7 @@ from mcplint.models.instructions import (
     healthcheck_spec,
     stage_parent,
 )
-from mcplint.models.packages import PATH_DIRECTORIES
+from mcplint.models.packages import PATH_DIRECTORIES, POSIX_SHELLS, unwrapped_command_start
 from mcplint.models.shell import ShellSyntaxError
 from mcplint.project import Project
 from mcplint.yamledit import insert_path, render_scalar
@@ -195,9 +195,6 @@ SHELL_BUILTINS = frozenset(
      "wait", "kill", "pwd", "type", "ulimit", "umask", "alias", "unalias", "command", "getopts",
      "hash", "jobs", "fg", "bg", "local", "let", "source"}
 )  # fmt: skip
-# Programs that run the command given after their options.
-_WRAPPERS = {"exec": 0, "env": 0, "timeout": 1, "nice": 0, "nohup": 0}
-_SHELLS = frozenset({"sh", "bash", "ash", "dash", "ksh", "zsh"})
 
 OK, FAIL = "ok", "fail"
 
@@ -220,15 +217,17 @@ def program_of(command: SimpleCommand) -> ProgramCall | None:
 def _program_in(command: SimpleCommand, words: Sequence[ShellWord]) -> ProgramCall | None:
     if not words:
         return None
+    start = unwrapped_command_start([word.text if word.plain else None for word in words])
+    if start is None:
+        return ProgramCall(None, command, tuple(w.text for w in words), None)
+    if start:
+        return _program_in(command, words[start:])
     first = words[0]
     if not first.plain:
         return ProgramCall(None, command, tuple(w.text for w in words), first)
     name = program_name(first.text)
-    if name in _WRAPPERS:
-        rest = list(words[1:])
-        while rest and (rest[0].text.startswith("-") or (name == "env" and "=" in rest[0].text)):
-            rest = rest[1:]
-        return _program_in(command, rest[_WRAPPERS[name] :])
+    if name == "exec":  # the shell runs the rest in its own place
+        return _program_in(command, words[1:])
     if name in SHELL_BUILTINS:
         return None
     return ProgramCall(name, command, tuple(w.text for w in words), first)
@@ -244,7 +243,7 @@ def program_name(path: str) -> str | None:
 
 
 def _shell_script_argument(call: ProgramCall) -> Script | None:
-    if call.name not in _SHELLS or len(call.argv) < 3 or call.argv[1] != "-c":
+    if call.name not in POSIX_SHELLS or len(call.argv) < 3 or call.argv[1] != "-c":
         return None
     return read_shell(call.argv[2])
 
@@ -680,7 +679,7 @@ def _argv_commands(argv: Sequence[str]) -> list[SimpleCommand] | None:
     """The simple commands an argv runs: itself, or the script of `sh -c '...'`."""
     if not argv:
         return None
-    if len(argv) >= 3 and program_name(argv[0]) in _SHELLS and argv[1] == "-c":
+    if len(argv) >= 3 and program_name(argv[0]) in POSIX_SHELLS and argv[1] == "-c":
         script = read_shell(argv[2])
         return list(script.commands) if script is not None else None
     return [_exec_command(argv)]

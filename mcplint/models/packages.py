@@ -389,7 +389,7 @@ _PREDICATES = frozenset(
     {"[", "[[", "test", "grep", "egrep", "fgrep", "which", "type", "hash", "false", "cmp", "diff",
      "id", "getent", "expr", "pgrep", "pidof"}
 )  # fmt: skip
-# Commands that run their arguments as a command: how many leading option words each takes a value.
+# Commands that run their arguments as a command, and which of their options take a value.
 _WRAPPERS: Mapping[str, frozenset[str]] = {
     "sudo": frozenset({"-u", "-g", "-C", "-D", "-h", "-p", "-r", "-t", "-U"}),
     "env": frozenset({"-u", "-C", "-S"}),
@@ -749,7 +749,8 @@ class _Walker:
         redirects: Sequence[Redirect],
         script: _Text | None = None,
     ) -> str:
-        fields = _unwrap(fields)
+        start = unwrapped_command_start([field.text for field in fields])
+        fields = fields[start:] if start is not None else []
         if not fields or fields[0].text is None:
             return "normal"
         program = fields[0].text
@@ -1190,30 +1191,31 @@ def _evaluate_test(texts: list[str]) -> bool | None:
     return None
 
 
-def _unwrap(fields: list[_Field]) -> list[_Field]:
-    """Drop wrappers that run their arguments (`sudo`, `env X=1`, `nice -n 5`, `timeout 60`, ...)."""
+def unwrapped_command_start(words: Sequence[str | None]) -> int | None:
+    """Where the command that wrappers run begins among a command's words (`sudo`, `env X=1`,
+    `nice -n 5`, `timeout -s KILL 60`, nested): 0 without a wrapper, len(words) when they run
+    nothing, None when a word of unknown value (None) stands among a wrapper's options."""
+    start = 0
     for _ in range(4):
-        if not fields or fields[0].text is None:
-            return fields
-        name = posixpath.basename(fields[0].text)
+        program = words[start] if start < len(words) else None
+        name = posixpath.basename(program) if program is not None else ""
         if name not in _WRAPPERS:
-            return fields
+            return start
         takes_value = _WRAPPERS[name]
-        index = 1
-        while index < len(fields):
-            text = fields[index].text
+        start += 1
+        while start < len(words):
+            text = words[start]
             if text is None:
-                return []
+                return None
             if name == "env" and "=" in text and not text.startswith("-"):
-                index += 1
+                start += 1
             elif text.startswith("-") and text != "-":
-                index += 2 if text in takes_value else 1
+                start += 2 if text in takes_value else 1
             else:
                 break
         if name == "timeout":
-            index += 1  # the duration
-        fields = fields[index:]
-    return fields
+            start += 1  # the duration
+    return min(start, len(words))
 
 
 # ----------------------------------------------------------------------------- command handlers

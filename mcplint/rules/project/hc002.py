@@ -186,8 +186,8 @@ def _rewrite_script(text: str, script: Script, targets: list[SimpleCommand], ima
     return text if read_shell(text) is not None else None
 
 
-def _exec_argv(argv: tuple[str, ...], image: ImageView) -> tuple[str, ...] | None:
-    """An exec argv whose program is missing, rewritten for a program the image has."""
+def _exec_argv(argv: tuple[str, ...], image: ImageView) -> tuple[tuple[str, ...], str] | None:
+    """An exec argv whose program is missing, rewritten for a program the image has, and that program."""
     command = HealthCommand(False, argv, "").script
     if command is None:
         return None
@@ -195,12 +195,13 @@ def _exec_argv(argv: tuple[str, ...], image: ImageView) -> tuple[str, ...] | Non
     call = program_of(simple)
     if call is None or call.word is None:
         return None
+    wrappers = argv[: len(argv) - len(call.argv)]  # `timeout 5`, `env X=1`: kept around the new program
     renamed = _RENAMED.get(str(call.name))
     if renamed is not None and image.has(renamed) is True:
-        return (renamed, *argv[1:])
+        return (*wrappers, renamed, *call.argv[1:]), renamed
     request = http_request(call)
     words = render_http_probe(request, image, avoid=str(call.name)) if request is not None else None
-    return shell_words_argv(words) if words is not None else None
+    return ((*wrappers, *shell_words_argv(words)), words[0]) if words is not None else None
 
 
 def _plain_exec(script: Script | None, image: ImageView) -> tuple[str, ...] | None:
@@ -222,9 +223,12 @@ def _compose_fix(service: Service, command: HealthCommand, problem: _Problem, im
         raw_items = [item.raw for item in node.items if isinstance(item, CScalar)]
         if len(raw_items) != len(node.items):
             return None
-        new_argv = _exec_argv(tuple(raw_items[1:]), image)
-        edit = yaml_sequence_edit(node, ["CMD", *new_argv]) if new_argv is not None else None
-        return Fix.unsafe(f"Probe with `{new_argv[0]}`", edit) if new_argv and edit else None
+        rewritten = _exec_argv(tuple(raw_items[1:]), image)
+        if rewritten is None:
+            return None
+        new_argv, program = rewritten
+        edit = yaml_sequence_edit(node, ["CMD", *new_argv])
+        return Fix.unsafe(f"Probe with `{program}`", edit) if edit else None
     script_node = node if isinstance(node, CScalar) else node.items[1] if isinstance(node, CSeq) and len(node.items) > 1 else None
     if not isinstance(script_node, CScalar):
         return None
@@ -263,10 +267,11 @@ def _dockerfile_fix(dockerfile: Dockerfile, spec: HealthcheckSpec, problem: _Pro
         end = source.text.find("]", words[-1].end)
         if start < 0 or end < 0 or not isinstance(spec.command, tuple):
             return None
-        argv = _exec_argv(spec.command, image)
-        if argv is None:
+        rewritten = _exec_argv(spec.command, image)
+        if rewritten is None:
             return None
-        return Fix.unsafe(f"Probe with `{argv[0]}`", Edit(source, start, end + 1, json.dumps(list(argv), ensure_ascii=False)))
+        argv, program = rewritten
+        return Fix.unsafe(f"Probe with `{program}`", Edit(source, start, end + 1, json.dumps(list(argv), ensure_ascii=False)))
     text = source.text[words[0].start : words[-1].end]
     if text != spec.command:
         return None  # written over several lines: not rewritten
