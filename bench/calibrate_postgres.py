@@ -46,10 +46,11 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from mcplint.models import pgmemory
-from mcplint.models.pgconf import ConfEntry, lookup, memory_defaults, parse_conf
-from mcplint.models.postgres import SettingSource, format_setting, memory_inputs
+from mcplint.models.pgconf import ConfEntry, parse_conf
+from mcplint.models.postgres import DEFAULT_SHM_SIZE, format_setting, inputs_from_settings
 from mcplint.models.units import parse_bytes
-from tests.pgserver import SERVER_USER, PgServer, unavailable_reason
+from mcplint.rules.project.pg002 import proposed_size
+from tests.pgserver import SERVER_USER, PgServer, find_bindir, unavailable_reason
 
 MIB = 1024 * 1024
 TABLE_ROWS = 1_000_000  # rows of each join table
@@ -62,7 +63,6 @@ PARALLEL_COSTS = {
     "min_parallel_table_scan_size": "0", "min_parallel_index_scan_size": "0",
 }  # fmt: skip
 NO_PARALLEL = {"max_parallel_workers_per_gather": "0"}
-DOCKER_SHM = 64 * 1024 * 1024  # what PG001 assumes for a container without shm_size
 
 
 @dataclass(frozen=True)
@@ -81,7 +81,7 @@ MISSION = {"shared_buffers": "128MB", "work_mem": "4MB", "effective_cache_size":
 
 def builtin_configurations() -> list[Calibration]:
     mission_fixed = dict(MISSION)
-    inputs = _inputs(MISSION, DOCKER_SHM)
+    inputs = inputs_from_settings(15, MISSION, DEFAULT_SHM_SIZE)
     for name, value in (pgmemory.tune(inputs, parse_bytes("512M")) or {}).items():
         mission_fixed[name] = str(value) if name == "max_connections" else format_setting(name, value, 15)
     return [
@@ -99,20 +99,6 @@ def builtin_configurations() -> list[Calibration]:
         Calibration("large-1g-sb", "2G", {"shared_buffers": "1GB", "work_mem": "8MB", "max_connections": "40",
                                           **NO_PARALLEL}, "a large buffer pool"),
     ]
-
-
-def _inputs(settings: Mapping[str, str], dev_shm: int | None = None) -> pgmemory.MemoryInputs:
-    sources = {}
-    for name in pgmemory.MODEL_SETTINGS:
-        raw = settings.get(name)
-        if raw is None:
-            raw = memory_defaults(15).get(name)
-        if raw is None:
-            spec = lookup(name, 15)
-            assert spec is not None
-            raw = {True: "on", False: "off"}.get(spec.default, str(spec.default))  # type: ignore[arg-type]
-        sources[name] = SettingSource(name, raw, "file", "calibration")
-    return dataclasses.replace(memory_inputs(15, sources), dev_shm=dev_shm)
 
 
 # -------------------------------------------------------------------------------------- measuring
@@ -305,7 +291,7 @@ class Row:
 
 
 def run_one(pg: PgServer, base_conf: str, calibration: Calibration, duration: int) -> Row:
-    inputs = _inputs(calibration.settings)
+    inputs = inputs_from_settings(15, calibration.settings)
     limit = parse_bytes(calibration.limit)
     clients = calibration.clients or max(1, inputs.number("max_connections") - RESERVED)
     rows = rows_for(inputs)
@@ -336,7 +322,7 @@ def run_one(pg: PgServer, base_conf: str, calibration: Calibration, duration: in
         pg.stop()
     return Row(calibration, inputs, limit, clients, rows, plan, server_shared, idle_total, per_session,
                sampler.peak, sampler.peak_dsm, int(match[1]) if match else 0,
-               pgmemory.assess(inputs, limit), pgmemory.assess(dataclasses.replace(inputs, dev_shm=DOCKER_SHM), limit),
+               pgmemory.assess(inputs, limit), pgmemory.assess(dataclasses.replace(inputs, dev_shm=DEFAULT_SHM_SIZE), limit),
                errors)
 
 
@@ -348,17 +334,17 @@ def shm_experiment(pg: PgServer, base_conf: str) -> list[str]:
     under 64 MiB again with min_dynamic_shared_memory preallocating the difference in the main segment."""
     settings = {"shared_buffers": "128MB", "work_mem": "16MB", "max_parallel_workers_per_gather": "2",
                 **PARALLEL_COSTS}
-    inputs = _inputs(settings)
+    inputs = inputs_from_settings(15, settings)
     need = pgmemory.parallel_hash_bytes(inputs)
-    proposal = max(MIB, 1 << max(0, (need - 1).bit_length()))  # PG002: the next power of two that fits
+    proposal = proposed_size(need)
     # Rows whose hash table fills about 90% of the budget in one batch (about 150 bytes an entry).
     rows = min(TABLE_ROWS, int(0.9 * need / 150))
     lines = [f"settings: {', '.join(f'{k}={v}' for k, v in settings.items())}; {rows:,} rows per side",
              f"one parallel hash may use {need / MIB:g} MiB (work_mem × hash_mem_multiplier × (2 workers + 1))"]
     trials = (
-        ("Docker's default /dev/shm", 64 * MIB, settings),
+        ("Docker's default /dev/shm", DEFAULT_SHM_SIZE, settings),
         ("PG002's shm_size", proposal, settings),
-        ("Docker's default, min_dynamic_shared_memory = 64MB", 64 * MIB,
+        ("Docker's default, min_dynamic_shared_memory = 64MB", DEFAULT_SHM_SIZE,
          {**settings, "min_dynamic_shared_memory": "64MB"}),
     )
     for label, size, trial_settings in trials:
@@ -475,10 +461,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     if reason is not None:
         print(f"calibrate: {reason}", file=sys.stderr)
         return 2
-    pgbench_missing = [tool for tool in ("pgbench", "psql", "pg_isready")
-                       if not (Path(f"/usr/lib/postgresql/15/bin/{tool}")).exists()]
-    if pgbench_missing:
-        print(f"calibrate: missing {', '.join(pgbench_missing)} in /usr/lib/postgresql/15/bin", file=sys.stderr)
+    bindir = find_bindir(15)
+    assert bindir is not None  # unavailable_reason said there is one
+    missing = [tool for tool in ("pgbench", "psql", "pg_isready") if not (bindir / tool).exists()]
+    if missing:
+        print(f"calibrate: missing {', '.join(missing)} in {bindir}", file=sys.stderr)
         return 2
     if args.conf is not None:
         configurations = [custom_configuration(args.conf, args.limit, args.clients)]

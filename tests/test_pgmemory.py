@@ -10,7 +10,6 @@ line, as docs/postgres-memory.md walks through them. SHARED is also put to the r
 
 from __future__ import annotations
 
-import dataclasses
 import math
 
 import pytest
@@ -18,8 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mcplint.models import pgmemory
-from mcplint.models.pgconf import memory_defaults
-from mcplint.models.postgres import SettingSource, format_setting, memory_inputs
+from mcplint.models.postgres import format_setting, inputs_from_settings
 from tests.pgserver import PgServer
 
 KB = 1024
@@ -29,16 +27,7 @@ GB = 1024 * MB
 
 def inputs_for(settings: dict[str, str], major: int = 15, dev_shm: int | None = None) -> pgmemory.MemoryInputs:
     """Inputs as the server would read `settings` over the version's defaults."""
-    from mcplint.models.pgconf import lookup
-
-    sources = {}
-    for name in pgmemory.MODEL_SETTINGS:
-        raw = settings.get(name) or memory_defaults(major).get(name)
-        if raw is None:
-            default = lookup(name, major).default  # type: ignore[union-attr]
-            raw = {True: "on", False: "off"}.get(default, str(default))  # type: ignore[arg-type]
-        sources[name] = SettingSource(name, raw, "file", "test")
-    return dataclasses.replace(memory_inputs(major, sources), dev_shm=dev_shm)
+    return inputs_from_settings(major, settings, dev_shm)
 
 
 def reference(v: dict[str, float], active: int | None = None, dev_shm: float | None = None) -> dict[str, float]:
@@ -83,7 +72,7 @@ def values_of(inputs: pgmemory.MemoryInputs) -> dict[str, float]:
         "mwm": n("maintenance_work_mem"), "avw": n("autovacuum_work_mem"), "avmax": n("autovacuum_max_workers"),
         "mwp": n("max_worker_processes"), "mpw": n("max_parallel_workers"), "senders": n("max_wal_senders"),
         "g": n("max_parallel_workers_per_gather"), "huge_pages_on": inputs.word("huge_pages") == "on",
-        "parallel_hash": inputs.params["enable_parallel_hash"].value is True,
+        "parallel_hash": inputs.values["enable_parallel_hash"] is True,
     }  # fmt: skip
 
 

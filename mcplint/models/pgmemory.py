@@ -26,8 +26,6 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from mcplint.diagnostics import Span
-
 KIB = 1024
 MIB = 1024 * KIB
 GIB = 1024 * MIB
@@ -84,21 +82,6 @@ MODEL_SETTINGS = (
 
 
 @dataclass(frozen=True, slots=True)
-class Param:
-    """One effective setting the model reads, and where it was set."""
-
-    name: str
-    value: int | float | str | bool  # bytes for memory settings (-1 kept: "derive it"), else as parsed
-    text: str  # as written (or the default's usual spelling): `128MB`
-    origin: str  # for people: "postgresql.conf:3", "`-c work_mem=8MB` in command", "default of PostgreSQL 15"
-    span: Span | None = None  # the text that set it, when mcplint read it
-
-    @property
-    def is_default(self) -> bool:
-        return self.span is None
-
-
-@dataclass(frozen=True, slots=True)
 class Term:
     label: str  # what this memory is
     bytes: int
@@ -119,35 +102,30 @@ class Estimate:
 @dataclass(frozen=True)
 class MemoryInputs:
     """The settings of one server, by name (every name of MODEL_SETTINGS present), its major version,
-    and the size of its /dev/shm (None: not bounded, or not known)."""
+    and the size of its /dev/shm (None: not bounded, or not known). Memory settings are in bytes (-1
+    kept: "derive it"); the others as parsed. Where each was set is the caller's to say."""
 
     major: int
-    params: Mapping[str, Param]
+    values: Mapping[str, int | float | str | bool]
     dev_shm: int | None = None
 
     def __post_init__(self) -> None:
-        missing = [name for name in MODEL_SETTINGS if name not in self.params]
+        missing = [name for name in MODEL_SETTINGS if name not in self.values]
         if missing:
             raise ValueError(f"settings missing from the memory model's inputs: {missing}")
 
-    def __getitem__(self, name: str) -> Param:
-        return self.params[name]
-
     def number(self, name: str) -> int:
-        return int(self.params[name].value)
+        return int(self.values[name])
 
     def factor(self, name: str) -> float:
-        return float(self.params[name].value)
+        return float(self.values[name])
 
     def word(self, name: str) -> str:
-        return str(self.params[name].value).lower()
+        return str(self.values[name]).lower()
 
     def with_values(self, values: Mapping[str, int | float]) -> MemoryInputs:
         """The same server with some settings changed (as a fix would write them)."""
-        params = dict(self.params)
-        for name, value in values.items():
-            params[name] = Param(name, value, str(value), "proposed", None)
-        return MemoryInputs(self.major, params, self.dev_shm)
+        return MemoryInputs(self.major, {**self.values, **values}, self.dev_shm)
 
 
 def _mib(n: float) -> str:
@@ -198,7 +176,7 @@ def parallel_hash_bytes(inputs: MemoryInputs) -> int:
     """One Parallel Hash's shared table: work_mem × hash_mem_multiplier × (workers + leader); 0 when
     parallel hash cannot happen (no workers, or enable_parallel_hash off)."""
     workers = parallel_workers_per_query(inputs)
-    if workers == 0 or inputs.params["enable_parallel_hash"].value is False:
+    if workers == 0 or inputs.values["enable_parallel_hash"] is False:
         return 0
     return int(inputs.number("work_mem") * inputs.factor("hash_mem_multiplier") * (workers + 1))
 

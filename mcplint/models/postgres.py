@@ -261,8 +261,6 @@ class ConfigFile:
 
     kind: str  # mounted | data-directory | sample | generated | unknown
     container_path: str | None
-    host_path: Path | None
-    decided_by: Span | None  # the `config_file=` argument or the mount that decides it
     reason: str  # one line for people
 
     @property
@@ -429,32 +427,28 @@ class PostgresService:
     @cached_property
     def config_file(self) -> ConfigFile:
         if self.command is None:
-            return ConfigFile("unknown", None, None, None, "the server's command line cannot be known")
+            return ConfigFile("unknown", None, "the server's command line cannot be known")
         if self.image.tunes_itself and self.service.environment.get("NO_TS_TUNE") is None:
-            tuned = ConfigFile("unknown", None, None, None,
-                               "timescaledb-tune sizes postgresql.conf at first start")
+            tuned = ConfigFile("unknown", None, "timescaledb-tune sizes postgresql.conf at first start")
         else:
             tuned = None
         settings, _ = self.arguments
         chosen = next((s for s in reversed(settings) if s.name == "config_file"), None)
         if chosen is not None:
             path = chosen.raw_value
-            decided = self._argument_source(chosen).span
             if not path.startswith("/"):
-                return ConfigFile("unknown", path, None, decided, f"`config_file={path}` is relative")
+                return ConfigFile("unknown", path, f"`config_file={path}` is relative")
             host = self.host_path(path)
             if host is not None and self.workspace.is_file(host):
-                return ConfigFile("mounted", path, host, decided, f"`config_file={path}`, mounted from {host.name}")
-            return ConfigFile("unknown", path, None, decided, f"`config_file={path}` is not a file mounted from this project")
+                return ConfigFile("mounted", path, f"`config_file={path}`, mounted from {host.name}")
+            return ConfigFile("unknown", path, f"`config_file={path}` is not a file mounted from this project")
         pgdata = self.pgdata
         if pgdata is None:
-            return ConfigFile("unknown", None, None, None, "PGDATA is empty")
+            return ConfigFile("unknown", None, "PGDATA is empty")
         in_data = posixpath.join(pgdata, "postgresql.conf")
         host = self.host_path(in_data)
         if host is not None and self.workspace.is_file(host):
-            mount = self.mount_for(in_data)
-            return ConfigFile("data-directory", in_data, host, mount.span if mount else None,
-                              f"the data directory's {in_data}, mounted from {host.name}")
+            return ConfigFile("data-directory", in_data, f"the data directory's {in_data}, mounted from {host.name}")
         if tuned is not None:
             return tuned
         data_mount = self.mount_for(pgdata)
@@ -463,12 +457,9 @@ class PostgresService:
             for sample in SAMPLE_PATHS:
                 sample_host = self.host_path(sample)
                 if sample_host is not None and self.workspace.is_file(sample_host):
-                    mount = self.mount_for(sample)
-                    return ConfigFile("sample", sample, sample_host, mount.span if mount else None,
-                                      f"{sample}, which initdb copies into a new data directory")
-            return ConfigFile("generated", in_data, None, None,
-                              "the postgresql.conf initdb generates (the version's defaults)")
-        return ConfigFile("unknown", in_data, None, None, f"{in_data} is not visible from this project")
+                    return ConfigFile("sample", sample, f"{sample}, which initdb copies into a new data directory")
+            return ConfigFile("generated", in_data, "the postgresql.conf initdb generates (the version's defaults)")
+        return ConfigFile("unknown", in_data, f"{in_data} is not visible from this project")
 
     def _read_container_file(self, path: Path) -> str | None:
         host = self.host_path(str(path))
@@ -567,13 +558,9 @@ class PostgresService:
         return values
 
     def default_source(self, name: str) -> SettingSource:
-        raw = memory_defaults(self.major).get(name)
-        spec = lookup_param(name, self.major)
-        if raw is None and spec is not None:
-            raw = _boot_text(spec)
         origin = {"generated": "generated postgresql.conf", "sample": "not set in the sample"}.get(self.config_file.kind)
         where = f"default of PostgreSQL {self.major}" + (f", {origin}" if origin else "")
-        return SettingSource(name, raw if raw is not None else "0", "default", where)
+        return SettingSource(name, default_text(name, self.major), "default", where)
 
     def setting(self, name: str) -> SettingSource:
         return self.effective.get(name) or self.default_source(name)
@@ -661,6 +648,27 @@ class PostgresService:
         return False
 
 
+def default_text(name: str, major: int) -> str:
+    """A setting's default as the server's own postgresql.conf would write it."""
+    raw = memory_defaults(major).get(name)
+    spec = lookup_param(name, major)
+    if raw is None and spec is not None:
+        raw = _boot_text(spec)
+    return raw if raw is not None else "0"
+
+
+def inputs_from_settings(
+    major: int, settings: Mapping[str, str], dev_shm: int | None = None
+) -> pgmemory.MemoryInputs:
+    """The memory model's inputs for `settings` (name to text, as in postgresql.conf) over the
+    version's defaults."""
+    sources = {
+        name: SettingSource(name, settings.get(name) or default_text(name, major), "file", "given")
+        for name in pgmemory.MODEL_SETTINGS
+    }
+    return dataclasses.replace(memory_inputs(major, sources), dev_shm=dev_shm)
+
+
 def _boot_text(spec) -> str:
     value = spec.default
     if isinstance(value, bool):
@@ -677,7 +685,7 @@ def _boot_text(spec) -> str:
 def memory_inputs(major: int, sources: Mapping[str, SettingSource]) -> pgmemory.MemoryInputs:
     """The memory model's inputs from settings as the server would read them (values parsed here;
     raises PgValueError for a value the server rejects)."""
-    params = {}
+    values: dict[str, int | float | str | bool] = {}
     for name in pgmemory.MODEL_SETTINGS:
         source = sources[name]
         spec = lookup_param(name, major)
@@ -689,8 +697,8 @@ def memory_inputs(major: int, sources: Mapping[str, SettingSource]) -> pgmemory.
             if name in pgmemory.MEMORY_SETTINGS and not isinstance(parsed, bool):
                 value = to_bytes(spec, parsed) if parsed >= 0 else -1  # type: ignore[operator]
                 assert value is not None
-        params[name] = pgmemory.Param(name, value, source.raw, source.where, source.span)
-    return pgmemory.MemoryInputs(major, params)
+        values[name] = value
+    return pgmemory.MemoryInputs(major, values)
 
 
 def format_setting(name: str, amount: int, major: int) -> str:

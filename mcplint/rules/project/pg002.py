@@ -66,8 +66,6 @@ RULE = Rule(
     fix=FixAvailability.SOMETIMES, tags=("postgres", "reliability", "resources"),
 )  # fmt: skip
 
-MIB = 1024 * 1024
-
 
 def shm_need(inputs: pgmemory.MemoryInputs) -> int:
     """/dev/shm one parallel hash join needs: its table, less the preallocated dynamic shared memory."""
@@ -76,8 +74,8 @@ def shm_need(inputs: pgmemory.MemoryInputs) -> int:
 
 def proposed_size(need: int) -> int:
     """The next power of two, in whole MiB, that holds `need` bytes."""
-    mebibytes = max(1, -(-need // MIB))
-    return (1 << (mebibytes - 1).bit_length()) * MIB
+    mebibytes = max(1, -(-need // pgmemory.MIB))
+    return (1 << (mebibytes - 1).bit_length()) * pgmemory.MIB
 
 
 def check(project: Project, ctx: Context) -> Iterator[Diagnostic]:
@@ -108,7 +106,7 @@ def check(project: Project, ctx: Context) -> Iterator[Diagnostic]:
 
 def _fix(pg: PostgresService, inputs: pgmemory.MemoryInputs, need: int) -> Fix | None:
     size = proposed_size(need)
-    text = f"{size // MIB}M"
+    text = f"{size // pgmemory.MIB}M"
     limit = pg.memory_limit
     if limit is not None and size > limit.bytes:
         return None  # RES002 would then object; PG001 reports that the hash cannot fit
@@ -129,5 +127,5 @@ def _fix(pg: PostgresService, inputs: pgmemory.MemoryInputs, need: int) -> Fix |
         if edit is None:
             return None
     title = f"Set `shm_size: {text}`"
-    fits = limit is None or pgmemory.assess(inputs, limit.bytes).base.total + size <= limit.bytes
+    fits = limit is None or pgmemory.base(inputs).total + size <= limit.bytes
     return Fix.safe(title, edit) if fits else Fix.unsafe(title, edit)
