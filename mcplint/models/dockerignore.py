@@ -35,12 +35,8 @@ from dataclasses import dataclass
 from enum import Enum
 
 from mcplint.models.contextglob import BadPattern, filepath_match, go_clean
+from mcplint.models.dotenv import GO_UNICODE_SPACE
 
-# Go's unicode.IsSpace: ASCII \t \n \v \f \r and space, U+0085, U+00A0 and the White_Space code points.
-_GO_SPACE = frozenset(
-    "\t\n\v\f\r \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a"
-    "\u2028\u2029\u202f\u205f\u3000"
-)
 _UTF8_BOM = "\ufeff"
 # patternmatcher's shouldEscape is meant to escape ".+()|{}$", but its bitmap keeps a bit only for
 # bytes below 64: "|", "{" and "}" reach Go's regexp parser unescaped.
@@ -137,9 +133,9 @@ def pattern_error(pattern: IgnorePattern) -> str | None:
 
 
 def _go_trim_span(text: str, start: int, end: int) -> tuple[int, int]:
-    while start < end and text[start] in _GO_SPACE:
+    while start < end and text[start] in GO_UNICODE_SPACE:
         start += 1
-    while end > start and text[end - 1] in _GO_SPACE:
+    while end > start and text[end - 1] in GO_UNICODE_SPACE:
         end -= 1
     return start, end
 

@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from mcplint.models.interpolation import InterpolationError, interpolate
 
 # Go's unicode.IsSpace (Python's str.isspace also counts \x1c-\x1f).
-_GO_UNICODE_SPACE = frozenset(
+GO_UNICODE_SPACE = frozenset(
     "\t\n\v\f\r \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a"
     "\u2028\u2029\u202f\u205f\u3000"
 )
@@ -100,7 +100,7 @@ class _Parser:
     def _statement_start(self, position: int) -> int | None:
         text = self._text
         while True:
-            while position < len(text) and text[position] in _GO_UNICODE_SPACE:
+            while position < len(text) and text[position] in GO_UNICODE_SPACE:
                 position += 1
             if position >= len(text):
                 return None
@@ -142,7 +142,7 @@ class _Parser:
                 continue
             if char in "=:\n":
                 key = text[start:position]
-                while key and key[-1] in _GO_UNICODE_SPACE:
+                while key and key[-1] in GO_UNICODE_SPACE:
                     key = key[:-1]
                 return key, char == "\n", position + 1
             if char not in _KEY_PUNCTUATION and unicodedata.category(char)[0] not in "LN":
@@ -158,7 +158,7 @@ class _Parser:
             end = text.find("\n", start)
             end = len(text) if end < 0 else end
             value = text[start:end].split(" #", 1)[0]
-            while value and value[-1] in _GO_UNICODE_SPACE:
+            while value and value[-1] in GO_UNICODE_SPACE:
                 value = value[:-1]
             return self._interpolate(value, line), min(end + 1, len(text))
         raw, end = self._quoted(start, quote, line)
