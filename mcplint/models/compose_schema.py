@@ -19,7 +19,7 @@ Three sources, each checked the way compose-go v2 (the library inside `docker co
    (table `_DEDUPLICATED_BY_COMPOSE`, established with the binary).
 2. **Decoding** (`decoding_errors`): durations are no longer a schema `format`; compose-go rejects a
    bad one when it decodes the model (`types.Duration`, xhit/go-str2duration: Go's grammar plus `d`
-   and `w`), for every service, enabled or not.
+   and `w`), for every service, enabled or not; likewise the byte sizes RES002 does not read.
 3. **Consistency** (`consistency_errors`): compose-go's `checkConsistency`, `graph.CheckCycle` and
    `validation.Validate`, on enabled services only where compose-go applies profiles first: a service
    with neither `image` nor `build`, a dependency (`depends_on`, `links`, `volumes_from`,
@@ -50,10 +50,9 @@ from typing import TYPE_CHECKING, Any
 
 from mcplint.diagnostics import Span
 from mcplint.models.compose import CMap, CNode, ComposeFile, ComposeProject, CSeq, YamlTime, to_plain
-from mcplint.models.units import UnitError, parse_bytes, parse_compose_duration, parse_duration
+from mcplint.models.units import UnitError, parse_bytes, parse_compose_duration
 
 if TYPE_CHECKING:
-    from jsonschema import FormatChecker
     from jsonschema.exceptions import ValidationError
     from jsonschema.protocols import Validator
 
@@ -187,25 +186,6 @@ def compose_schema() -> dict[str, Any]:
     return schema
 
 
-def format_checker() -> FormatChecker:
-    """Compose's `duration` format, as compose-go's schema.go registers it: Go's `time.ParseDuration`.
-
-    The vendored schema uses no `format` today (durations are checked when decoding, see
-    `decoding_errors`); the checker keeps a schema copy that does use it validated as compose-go would.
-    """
-    from jsonschema import FormatChecker
-
-    checker = FormatChecker(formats=())
-
-    @checker.checks("duration", raises=UnitError)
-    def is_go_duration(instance: object) -> bool:
-        if isinstance(instance, str):
-            parse_duration(instance)  # raises for anything Go rejects; its value may be 0
-        return True
-
-    return checker
-
-
 @functools.cache
 def compose_validator() -> Validator:
     """The compiled validator, built once per process."""
@@ -216,7 +196,7 @@ def compose_validator() -> Validator:
         "string", lambda _checker, instance: isinstance(instance, str) and not isinstance(instance, YamlTime)
     )
     go_yaml_validator = validators.extend(Draft202012Validator, type_checker=type_checker)
-    validator: Validator = go_yaml_validator(compose_schema(), format_checker=format_checker())
+    validator: Validator = go_yaml_validator(compose_schema())
     return validator
 
 
