@@ -366,14 +366,8 @@ class _LoadState:
 
     def finish(self, files: list[ComposeFile], model: CMap | None, steps: list[CMap | None]) -> ComposeProject:
         services: list[Service] = []
-        # Cast as the final model is; their problems are the final model's too, so they are not kept.
-        partial = tuple(
-            (compose_file, _enforce_unicity(_cast_tree(step, (), []), ()) if step is not None else None)
-            for compose_file, step in zip(files[1:], steps, strict=True)
-        )
         if model is not None:
-            model = _cast_tree(model, (), self.problems)
-            model = _enforce_unicity(model, ())
+            model = cast_model(model, self.problems)
             services_node = model.get("services")
             if isinstance(services_node, CMap):
                 active = self.active_profiles()
@@ -400,7 +394,9 @@ class _LoadState:
             env_sources=tuple(self.env_sources),
             environment=self.env,
             missing_variables=tuple(self.missing_variables),
-            partial_configs=tuple((compose_file, step) for compose_file, step in partial if step is not None),
+            partial_configs=tuple(
+                (compose_file, step) for compose_file, step in zip(files[1:], steps, strict=True) if step is not None
+            ),
         )
 
     def env_file_values(self, service: CMap) -> dict[str, Located]:
@@ -690,6 +686,14 @@ def _go_string(value: object) -> str:
 
 
 # ---------------------------------------------------------------------- casting and uniqueness
+
+
+def cast_model(model: CMap, problems: list[Problem]) -> CMap:
+    """A merged model with its values cast and its sets deduplicated, as compose-go has it after
+    loading; what cannot be cast is added to `problems`."""
+    cast = _cast_tree(model, (), problems)
+    assert isinstance(cast, CMap)
+    return _enforce_unicity(cast, ())
 
 
 def _cast_tree(node: CNode, path: tuple[str, ...], problems: list[Problem]) -> CNode:

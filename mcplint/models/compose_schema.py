@@ -50,6 +50,7 @@ from typing import TYPE_CHECKING, Any
 
 from mcplint.diagnostics import Span
 from mcplint.models.compose import CMap, CNode, ComposeFile, ComposeProject, CSeq, YamlTime, to_plain
+from mcplint.models.compose_loader import cast_model
 from mcplint.models.units import UnitError, parse_bytes, parse_compose_duration
 
 if TYPE_CHECKING:
@@ -161,7 +162,9 @@ def project_errors(project: ComposeProject) -> list[ProjectError]:
     enabled = {service.name for service in project.services if service.enabled}
     found = [ProjectError(error, project.config) for error in compose_errors(to_plain(project.config), enabled)]
     seen = {(found_error.error.path, found_error.error.message) for found_error in found}
-    for later_file, partial in project.partial_configs:
+    for later_file, step in project.partial_configs:
+        # Cast as the final model is; what cannot be cast is the final model's problem too.
+        partial = cast_model(step, [])
         for error in schema_errors(to_plain(partial)):
             if (error.path, error.message) not in seen:
                 seen.add((error.path, error.message))
