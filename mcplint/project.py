@@ -27,16 +27,8 @@ from mcplint.models.compose import (
 )
 from mcplint.models.compose_loader import LoadOptions, ProjectLoader
 from mcplint.models.dockerfile import Dockerfile, Stage, parse_dockerfile
-from mcplint.source import SourceFile
+from mcplint.source import SourceFile, shown_path
 from mcplint.workspace import Unreadable, Workspace
-
-
-def shown_path(path: Path) -> str:
-    """A path as the user sees it in a message: relative to the working directory when below it,
-    else absolute."""
-    absolute = Path(os.path.abspath(path))
-    relative = os.path.relpath(absolute, Path.cwd())
-    return absolute.as_posix() if relative == ".." or relative.startswith("../") else Path(relative).as_posix()
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,6 +8,7 @@ final newline); the BOM, if any, is remembered and put back when the file is wri
 from __future__ import annotations
 
 import bisect
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -114,3 +115,13 @@ class SourceFile:
 def line_of_text(text: str, offset: int) -> int:
     """1-based line of an offset in a bare string (for problems found before a SourceFile exists)."""
     return text.count("\n", 0, offset) + 1
+
+
+def shown_path(path: Path, root: Path | None = None) -> str:
+    """A path as a user reads it in a message: relative to `root` (the working directory) when it
+    is below it, else absolute; always with `/`."""
+    absolute = os.path.abspath(path)
+    base = os.path.abspath(Path.cwd() if root is None else root)
+    if absolute == base or absolute.startswith(base.rstrip(os.sep) + os.sep):
+        return os.path.relpath(absolute, base).replace(os.sep, "/")
+    return absolute.replace(os.sep, "/")

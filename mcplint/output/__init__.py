@@ -7,13 +7,13 @@ output and carry no timestamps; only the human formats import rich, so machine o
 from __future__ import annotations
 
 import importlib
-import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol, TextIO
 
 from mcplint.diagnostics import Diagnostic
+from mcplint.source import shown_path
 
 FORMATS = {
     "full": "mcplint.output.full",
@@ -40,12 +40,7 @@ class Report:
     root: Path = field(default_factory=Path.cwd)
 
     def display_path(self, path: Path) -> str:
-        """A path as the user should see it: relative to the working directory when below it."""
-        absolute = os.path.abspath(path)
-        root = os.path.abspath(self.root)
-        if absolute == root or absolute.startswith(root + os.sep):
-            return os.path.relpath(absolute, root).replace(os.sep, "/")
-        return absolute.replace(os.sep, "/")
+        return shown_path(path, self.root)
 
 
 class Formatter(Protocol):
