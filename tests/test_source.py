@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mcplint.source import DecodeProblem, SourceFile
+from mcplint.source import DecodeProblem, SourceFile, shown_path
 
 PATH = Path("Dockerfile")
 
@@ -60,3 +61,17 @@ def test_line_end_excludes_the_line_break() -> None:
     source = SourceFile(PATH, "a\r\nbc\nd")
     assert [source.line_text(n) for n in (1, 2, 3)] == ["a", "bc", "d"]
     assert source.line_end(1, keep_newline=True) == 3
+
+
+@pytest.mark.parametrize(
+    ("path", "shown"),
+    [
+        ("/work/repo/compose.yaml", "compose.yaml"),
+        ("/work/repo/a/../b/Dockerfile", "b/Dockerfile"),
+        ("/work/repo", "."),
+        ("/work/repository/compose.yaml", "/work/repository/compose.yaml"),  # a sibling sharing a prefix
+        ("/work/other/compose.yaml", "/work/other/compose.yaml"),
+    ],
+)
+def test_a_path_is_shown_relative_only_below_the_root(path: str, shown: str) -> None:
+    assert shown_path(Path(path), Path("/work/repo")) == shown
