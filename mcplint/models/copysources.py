@@ -9,6 +9,7 @@ so that the build-context rules (CTX001-CTX003) report it once.
 
 from __future__ import annotations
 
+import os
 import weakref
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -110,6 +111,11 @@ def local_named_context(build: Build, name: str | None) -> tuple[str, Path] | No
         return None
     path = spec.additional_context_paths.get(key)
     return (key, path) if path is not None and build.workspace.is_dir(path) else None
+
+
+def slash_relpath(path: Path, start: Path) -> str:
+    """`path` relative to `start` as Dockerfiles and Compose files write it, with `/` separators."""
+    return os.path.relpath(path, start).replace(os.sep, "/")
 
 
 def describe_root(build: Build, source: CopySource) -> str:

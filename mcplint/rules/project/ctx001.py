@@ -85,7 +85,7 @@ from pathlib import Path
 from mcplint.diagnostics import Diagnostic, Edit, Fix, Severity
 from mcplint.fixes import merge_touching
 from mcplint.models.compose import CMap, CScalar, Service, lookup
-from mcplint.models.contextglob import clean_context_path, has_wildcard
+from mcplint.models.contextglob import clean_context_path, go_clean, has_wildcard, split_wildcard
 from mcplint.models.copysources import (
     CopySource,
     copy_sources,
@@ -93,6 +93,7 @@ from mcplint.models.copysources import (
     distinct_sources,
     local_named_context,
     shown,
+    slash_relpath,
 )
 from mcplint.models.dockerfile import Dockerfile, Instruction
 from mcplint.models.yamlsrc import YMap, YSeq
@@ -160,7 +161,7 @@ class _Target:
         return self.fixed.parent
 
     def relative_to(self, directory: Path) -> str:
-        relative = os.path.relpath(self.fixed, directory).replace(os.sep, "/")
+        relative = slash_relpath(self.fixed, directory)
         if self.pattern:
             return self.pattern if relative == "." else f"{relative}/{self.pattern}"
         return relative
@@ -173,16 +174,9 @@ def _targets(build: Build, sources: Sequence[CopySource]) -> list[_Target] | Non
         targets = []
         for source in sources:
             assert source.expanded is not None
-            fixed_parts: list[str] = []
-            parts = source.expanded.lstrip("/").split("/")
-            for index, part in enumerate(parts):
-                if has_wildcard(part):
-                    pattern = "/".join(parts[index:])
-                    break
-                fixed_parts.append(part)
-            else:
-                pattern = ""
-            fixed = Path(os.path.normpath(base.joinpath(*fixed_parts)))
+            # Cleaned as BuildKit cleans it before splitting, but keeping the `..` it would strip.
+            written, pattern = split_wildcard(go_clean(source.expanded.lstrip("/")))
+            fixed = Path(os.path.normpath(base / written))
             exists = build.workspace.is_dir(fixed) if pattern else build.workspace.exists(fixed)
             if not exists:
                 break
@@ -307,7 +301,7 @@ def _insertable(mapping: YMap) -> bool:
 
 
 def _relative_value(path: Path, base: Path) -> str:
-    relative = os.path.relpath(path, base).replace(os.sep, "/")
+    relative = slash_relpath(path, base)
     if relative == "." or relative.startswith("../"):
         return relative
     return "./" + relative
@@ -372,7 +366,7 @@ def _widened_context_fix(project: Project, build: Build) -> Fix | None:
         return None
     context = build.context.path
     ancestor = Path(os.path.commonpath([context, *(target.fixed for target in targets)]))
-    prefix = os.path.relpath(context, ancestor).replace(os.sep, "/")
+    prefix = slash_relpath(context, ancestor)
     if has_wildcard(prefix):
         return None
     by_source = {id(target.source): target for target in targets}
@@ -418,7 +412,7 @@ def _binds_context(instruction: Instruction) -> bool:
 def _move_context(service: Service, build: Build, ancestor: Path) -> list[Edit] | None:
     build_node = service.get("build")
     new_context = _relative_value(ancestor, _base_dir(service))
-    new_dockerfile = os.path.relpath(build.dockerfile.path, ancestor).replace(os.sep, "/")
+    new_dockerfile = slash_relpath(build.dockerfile.path, ancestor)
     if isinstance(build_node, CScalar):
         return _string_build_to_mapping(
             service, build_node, [("dockerfile", new_dockerfile)], context_text=render_scalar(new_context)

@@ -49,13 +49,20 @@ differs from an existing one only by letter case, the message names the existing
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from mcplint.diagnostics import Diagnostic, Severity
 from mcplint.models.contextglob import clean_context_path, match_context, split_wildcard
-from mcplint.models.copysources import CopySource, SourceIdentity, copy_sources, describe_root, shown, source_identity
+from mcplint.models.copysources import (
+    CopySource,
+    SourceIdentity,
+    copy_sources,
+    describe_root,
+    shown,
+    slash_relpath,
+    source_identity,
+)
 from mcplint.project import Build, Project, shown_path
 from mcplint.registry import Context, Rule, Scope
 from mcplint.workspace import Workspace
@@ -92,7 +99,7 @@ def check(project: Project, ctx: Context) -> Iterator[Diagnostic]:
                 severity = Severity(max(Severity.INFO, severity - 1))
                 if ancestor is not None:
                     severity = Severity.INFO
-                    dockerfile = _relative(build.dockerfile.path, ancestor)
+                    dockerfile = slash_relpath(build.dockerfile.path, ancestor)
                     message += (
                         f"; every source of this Dockerfile exists relative to `{shown_path(ancestor)}`, which is probably "
                         f"its context: to tell mcplint, add a Compose file there whose service has "
@@ -161,6 +168,3 @@ def _explaining_ancestor(build: Build, sources: Sequence[str]) -> Path | None:
             return None  # the repository root: a context is not taken from above it
     return None
 
-
-def _relative(path: Path, directory: Path) -> str:
-    return os.path.relpath(path, directory).replace(os.sep, "/")
