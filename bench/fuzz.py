@@ -22,6 +22,8 @@ import sys
 import tempfile
 from pathlib import Path
 
+from mcplint.discovery import compose_kind, dockerfile_kind
+
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT.parent / "shared" / "corpus"
 MCPLINT = [sys.executable, "-m", "mcplint"]
@@ -31,10 +33,10 @@ SIGNIFICANT = b"${}[]:'\"\\-#&*!|>\t\x00\xff="
 
 
 def lintable(root: Path) -> list[Path]:
-    names = ("ockerfile", "ontainerfile")
+    """The files mcplint's discovery lints: damaging any other file would test nothing."""
     return sorted(
         path for path in root.rglob("*")
-        if path.is_file() and (any(name in path.name for name in names) or path.suffix in (".yml", ".yaml"))
+        if path.is_file() and (dockerfile_kind(path.name) or compose_kind(path.name))
     )  # fmt: skip
 
 
