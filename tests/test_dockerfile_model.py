@@ -105,6 +105,13 @@ def test_stages_names_and_final_stage() -> None:
     assert df.stage_named("1").name.value == "build"
 
 
+def test_a_repeated_stage_name_means_its_last_stage_as_in_buildkit() -> None:
+    df = model("FROM alpine AS base\nFROM debian AS base\nFROM base\n")
+    assert df.stage_named("base") is df.stages[1] and df.stage_named("BASE") is df.stages[1]
+    assert df.final_stage("base") is df.stages[1]
+    assert df.stage_named("0") is df.stages[0] and df.stage_named("3") is None
+
+
 def test_arg_scoping_and_build_args() -> None:
     text = (
         "ARG VERSION=18\nARG UNUSED\nFROM node:${VERSION}-alpine\nARG VERSION\nENV APP=/srv/$VERSION\n"

@@ -220,6 +220,15 @@ def test_a_directory_copied_over_the_path_may_bring_what_its_source_has() -> Non
     assert unknown_source.unknown and program_available(unknown_source, "curl") is None
 
 
+def test_copy_from_a_repeated_stage_name_reads_the_last_stage_of_that_name() -> None:
+    # BuildKit's map of stage names is overwritten in order: `--from=tools` is the second `tools`.
+    text = (
+        "FROM alpine:3.19 AS tools\nRUN apk add --no-cache curl\nFROM alpine:3.19 AS tools\nRUN apk add --no-cache jq\n"
+        "FROM alpine:3.19\nCOPY --from=tools /usr /usr\n"
+    )
+    assert program_available(programs(text), "curl") is False
+
+
 def test_onbuild_triggers_run_in_the_child_stage() -> None:
     # Reference, ONBUILD: the trigger runs when the image is used as the base of another build.
     text = "FROM alpine:3.19 AS base\nONBUILD RUN apk add --no-cache curl\nFROM base\n"

@@ -34,6 +34,7 @@ from mcplint.models.instructions import (
     flag_bool,
     healthcheck_spec,
     shell_at,
+    stage_chain,
     stage_parent,
     user_of,
     workdir,
@@ -389,6 +390,16 @@ def test_stage_parent_and_base_image_follow_stage_references() -> None:
     # A FROM only refers to stages defined before it: "later" here is an image name.
     assert stage_parent(dockerfile, forward) is None and base_image(dockerfile, forward) == "later"
     assert base_image(dockerfile, later) == "alpine"
+    assert stage_chain(dockerfile, last) == (build, final, last)
+    assert stage_chain(dockerfile, forward) == (forward,) and stage_chain(dockerfile, build) == (build,)
+
+
+def test_the_stage_chain_follows_the_last_stage_of_a_repeated_name() -> None:
+    # BuildKit's map of stage names is overwritten in order: `FROM base` means the second `base`.
+    dockerfile = model("FROM alpine AS base\nFROM debian AS base\nFROM base\n")
+    first, second, last = dockerfile.stages
+    assert stage_chain(dockerfile, last) == (second, last)
+    assert base_image(dockerfile, last) == "debian"
 
 
 def test_base_image_is_none_when_a_variable_is_unknown() -> None:

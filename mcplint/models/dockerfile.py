@@ -190,8 +190,10 @@ class Dockerfile:
         return tuple(stages)
 
     def stage_named(self, name: str) -> Stage | None:
+        """The stage a build target or `--from` names, by name or index. Of stages sharing a name
+        the last counts: BuildKit's map of names is overwritten in order."""
         lowered = name.lower()
-        for stage in self.stages:
+        for stage in reversed(self.stages):
             if stage.name and stage.name.value.lower() == lowered:
                 return stage
         if name.isdigit() and int(name) < len(self.stages):

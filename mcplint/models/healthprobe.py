@@ -42,10 +42,11 @@ from mcplint.models.image_contents import ProgramSet, program_available, stage_p
 from mcplint.models.images import ImageFacts, ImageRef, image_facts, parse_image_ref
 from mcplint.models.instructions import (
     HealthcheckSpec,
+    base_image,
     command_spec,
     expose_ports,
     healthcheck_spec,
-    stage_parent,
+    stage_chain,
 )
 from mcplint.models.packages import PATH_DIRECTORIES, POSIX_SHELLS, unwrapped_command_start
 from mcplint.models.shell import ShellSyntaxError
@@ -427,9 +428,7 @@ class ImageView:
 
     @classmethod
     def of_stage(cls, dockerfile: Dockerfile, stage: Stage, build_args: Mapping[str, str]) -> ImageView:
-        chain = stage_chain(dockerfile, stage, build_args)
-        root = chain[0]
-        reference = dockerfile.expand(root.from_instruction, root.base.value, build_args) or None
+        reference = base_image(dockerfile, stage, build_args)
         ref: ImageRef | None = parse_image_ref(reference) if reference else None
         facts = image_facts(ref) if ref is not None else None
         where = f"stage `{stage.label}`" if stage.name else "the image"
@@ -439,6 +438,13 @@ class ImageView:
     @property
     def built(self) -> bool:
         return self.dockerfile is not None
+
+    @cached_property
+    def chain(self) -> tuple[Stage, ...]:
+        """The final stage and the stages it is built FROM, root first; () for an `image:`."""
+        if self.dockerfile is None or self.stage is None:
+            return ()
+        return stage_chain(self.dockerfile, self.stage, self.build_args)
 
     @cached_property
     def programs(self) -> ProgramSet | None:
@@ -476,11 +482,10 @@ class ImageView:
     def shell(self) -> tuple[str, ...] | None:
         """The shell Docker runs a CMD-SHELL health check with; () when the image has none known; None
         when that cannot be told."""
-        if self.dockerfile is not None and self.stage is not None:
-            for stage in reversed(stage_chain(self.dockerfile, self.stage, self.build_args or {})):
-                shells = [i for i in stage.instructions if i.keyword == "SHELL" and i.json_form and i.args]
-                if shells:
-                    return tuple(word.value for word in shells[-1].args)
+        for stage in reversed(self.chain):
+            shells = [i for i in stage.instructions if i.keyword == "SHELL" and i.json_form and i.args]
+            if shells:
+                return tuple(word.value for word in shells[-1].args)
         if self.facts is None:
             return None
         if self.facts.shell is None:
@@ -500,8 +505,8 @@ class ImageView:
 
     @cached_property
     def health(self) -> ImageHealth:
-        if self.dockerfile is not None and self.stage is not None:
-            for stage in reversed(stage_chain(self.dockerfile, self.stage, self.build_args or {})):
+        if self.dockerfile is not None:
+            for stage in reversed(self.chain):
                 checks = [i for i in stage.instructions if i.keyword == "HEALTHCHECK"]
                 if checks:
                     spec = healthcheck_spec(checks[-1])
@@ -526,10 +531,10 @@ class ImageView:
 
     @cached_property
     def exposed_ports(self) -> tuple[int, ...]:
-        if self.dockerfile is None or self.stage is None:
+        if self.dockerfile is None:
             return ()
         ports: list[int] = []
-        for stage in stage_chain(self.dockerfile, self.stage, self.build_args or {}):
+        for stage in self.chain:
             for instruction in stage.instructions:
                 if instruction.keyword != "EXPOSE":
                     continue
@@ -545,8 +550,8 @@ class ImageView:
         when the command comes from a base image whose default is not known."""
         entrypoint: tuple[str, ...] | None = None
         command: tuple[str, ...] | None = None
-        if self.dockerfile is not None and self.stage is not None:
-            for stage in stage_chain(self.dockerfile, self.stage, self.build_args or {}):
+        if self.dockerfile is not None:
+            for stage in self.chain:
                 command_set_here = False
                 for instruction in stage.instructions:
                     if instruction.keyword not in ("CMD", "ENTRYPOINT"):
@@ -573,14 +578,6 @@ class ImageView:
         return self.facts is not None and (
             self.repository in _INTERACTIVE_DEFAULTS or self.facts.family in ("scratch", "distroless")
         )
-
-
-def stage_chain(dockerfile: Dockerfile, stage: Stage, build_args: Mapping[str, str] | None) -> list[Stage]:
-    """The stage and the earlier stages it is built FROM, root first."""
-    chain = [stage]
-    while (parent := stage_parent(dockerfile, chain[0], build_args)) is not None:
-        chain.insert(0, parent)
-    return chain
 
 
 def service_image(project: Project, service: Service) -> ImageView | None:

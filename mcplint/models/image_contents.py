@@ -715,12 +715,7 @@ def _copied_tree(
 
 
 def _stage_by_reference(dockerfile: Dockerfile, stage: Stage, name: str) -> Stage | None:
-    """What `COPY --from=<name>` means: an earlier stage by name or index, else an image."""
-    if name.isdigit():
-        index = int(name)
-        return dockerfile.stages[index] if index < stage.index else None
-    lowered = name.lower()
-    for earlier in reversed(dockerfile.stages[: stage.index]):
-        if earlier.name is not None and earlier.name.value.lower() == lowered:
-            return earlier
-    return None
+    """What `COPY --from=<name>` means: an earlier stage by name or index, else an image (a stage
+    that comes later fails the build)."""
+    named = dockerfile.stage_named(name)
+    return named if named is not None and named.index < stage.index else None

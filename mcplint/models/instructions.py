@@ -10,7 +10,7 @@ module says what it means, as pure functions of an `Instruction` (or a stage):
   validated as BuildKit's `parseHealthcheck` does (same messages), with Docker's defaults;
 - `command_spec` / `shell_at`: CMD, ENTRYPOINT and RUN as exec argv or shell string, and the SHELL in
   effect (inherited from the stage a `FROM <stage>` names);
-- `expose_ports`, `user_of`, `workdir`, `stage_parent`, `base_image`.
+- `expose_ports`, `user_of`, `workdir`, `stage_parent`, `stage_chain`, `base_image`.
 
 Values that depend on a variable whose value is unknown are None: a view never guesses.
 """
@@ -593,14 +593,23 @@ def stage_parent(
     return matches[-1] if matches else None
 
 
+def stage_chain(
+    dockerfile: Dockerfile, stage: Stage, build_args: Mapping[str, str] | None = None
+) -> tuple[Stage, ...]:
+    """The stage and the earlier stages it is built FROM, root first: the root's FROM names an
+    external image, or a base whose variables are unknown."""
+    chain = [stage]
+    # stage_parent only returns earlier stages, so the chain ends.
+    while (parent := stage_parent(dockerfile, chain[-1], build_args)) is not None:
+        chain.append(parent)
+    return tuple(reversed(chain))
+
+
 def base_image(
     dockerfile: Dockerfile, stage: Stage, build_args: Mapping[str, str] | None = None
 ) -> str | None:
     """The external image at the root of the stage's FROM chain, expanded with the global ARGs and
     build args; None when a variable in it is unknown or expands to nothing."""
-    current = stage
-    # stage_parent only returns earlier stages, so the chain ends.
-    while (parent := stage_parent(dockerfile, current, build_args)) is not None:
-        current = parent
-    ref = dockerfile.expand(current.from_instruction, current.base.value, build_args)
+    root = stage_chain(dockerfile, stage, build_args)[0]
+    ref = dockerfile.expand(root.from_instruction, root.base.value, build_args)
     return ref or None
