@@ -152,10 +152,11 @@ def check(project: ComposeProject, ctx: Context) -> Iterator[Diagnostic]:
                     f"project: can't set distinct values on '{plain}' and '{deploy}'",
                     related=((f"`{deploy}` is set here", b.span),),
                 )
-        limit = _nonzero(values, "deploy.resources.limits.memory") or _nonzero(values, "mem_limit")
+        written_limit = _nonzero(values, "deploy.resources.limits.memory") or _nonzero(values, "mem_limit")
+        limit = written_limit  # None below when Docker refuses it: nothing else is compared with it
         reservation = (_nonzero(values, "deploy.resources.reservations.memory")
                        or _nonzero(values, "mem_reservation"))
-        if limit is not None and limit.bytes < MIN_MEMORY:
+        if written_limit is not None and written_limit.bytes < MIN_MEMORY:
             unit_hint = " (a number without a unit is bytes)" if limit.text.strip().lstrip("+").isdigit() else ""
             yield ctx.report(
                 limit.span,
@@ -179,7 +180,7 @@ def check(project: ComposeProject, ctx: Context) -> Iterator[Diagnostic]:
             )
         swap = values.get("memswap_limit")
         if swap is not None and swap.bytes > 0:
-            if limit is None and _nonzero(values, "mem_limit") is None and _nonzero(values, "deploy.resources.limits.memory") is None:
+            if written_limit is None:
                 yield ctx.report(
                     swap.span,
                     f"`memswap_limit: {swap.text}` of service `{name}` is set without a memory limit; Docker refuses: "
