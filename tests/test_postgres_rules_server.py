@@ -296,3 +296,13 @@ def test_postgres_images_and_their_major(reference: str, expected: tuple[str, in
     from mcplint.models.postgres import classify_image
 
     assert classify_image(reference) == expected
+
+
+def test_a_built_postgres_is_known_through_buildkits_last_stage_of_a_name(tmp_path: Path) -> None:
+    """BuildKit's stage-name map keeps the last stage of a repeated name: `FROM db` here is 16."""
+    (tmp_path / "compose.yaml").write_text("services:\n  db:\n    build: .\n", encoding="utf-8")
+    (tmp_path / "Dockerfile").write_text(
+        "FROM postgres:15 AS db\nFROM postgres:16-alpine AS db\nFROM db\nRUN echo built\n", encoding="utf-8"
+    )
+    (pg,) = services_of(tmp_path)
+    assert (pg.image.reference, pg.image.major) == ("postgres:16-alpine", 16)

@@ -41,6 +41,7 @@ from mcplint.models import pgmemory
 from mcplint.models.compose import CScalar, CSeq, Mount, Service, scalar
 from mcplint.models.dockerfile import Dockerfile, Stage
 from mcplint.models.images import parse_image_ref
+from mcplint.models.instructions import base_image, stage_chain
 from mcplint.models.pgconf import (
     PgValueError,
     ResolvedConf,
@@ -88,7 +89,6 @@ class PostgresImage:
     reference: str  # as written, after interpolation or ARG expansion
     repository: str  # postgres, postgis/postgis, timescale/timescaledb, ...
     major: int | None  # None: the tag names no version
-    span: Span  # `image:` in Compose, or the FROM that names it in the Dockerfile the service builds
 
     @property
     def effective_major(self) -> int:
@@ -135,19 +135,6 @@ def classify_image(reference: str) -> tuple[str, int | None] | None:
     else:
         match = _LEADING_MAJOR.match(tag)
     return repository, (int(match[1]) if match else None)
-
-
-def _stage_chain(dockerfile: Dockerfile, stage: Stage, args: Mapping[str, str]) -> list[Stage] | None:
-    """The final stage and the stages it starts FROM, root first; None if a base cannot be expanded."""
-    chain = [stage]
-    while True:
-        base = dockerfile.expand(chain[0].from_instruction, chain[0].base.value, args)
-        if base is None:
-            return None
-        parent = next((s for s in dockerfile.stages if s.index < chain[0].index and s.name and s.name.value.lower() == base.lower()), None)
-        if parent is None:
-            return chain
-        chain.insert(0, parent)
 
 
 # ------------------------------------------------------------------------------------ command words
@@ -279,7 +266,7 @@ class PostgresService:
     """Everything the Postgres rules need to know about one service (build with `postgres_services`)."""
 
     def __init__(self, service: Service, image: PostgresImage, workspace, dockerfile: Dockerfile | None,
-                 chain: list[Stage] | None) -> None:
+                 chain: tuple[Stage, ...] | None) -> None:
         self.service = service
         self.image = image
         self.workspace = workspace
@@ -742,16 +729,14 @@ def _find(project) -> Iterator[PostgresService]:
         build = project.build_for(service)
         if build is not None:
             stage = build.final_stage
-            chain = _stage_chain(build.dockerfile, stage, build.args) if stage is not None else None
-            if chain is None:
+            if stage is None:
                 continue
-            root = chain[0]
-            reference = build.dockerfile.expand(root.from_instruction, root.base.value, build.args)
+            reference = base_image(build.dockerfile, stage, build.args)
             found = classify_image(reference) if reference else None
             if found is None:
                 continue
-            span = Span(build.dockerfile.source, root.base.start, root.base.end)
-            image = PostgresImage(reference, found[0], found[1], span)
+            chain = stage_chain(build.dockerfile, stage, build.args)
+            image = PostgresImage(reference, found[0], found[1])
             yield PostgresService(service, image, project.workspace, build.dockerfile, chain)
             continue
         if service.build is not None:
@@ -762,7 +747,7 @@ def _find(project) -> Iterator[PostgresService]:
         found = classify_image(str(located.value))
         if found is None:
             continue
-        image = PostgresImage(str(located.value), found[0], found[1], located.span)
+        image = PostgresImage(str(located.value), found[0], found[1])
         yield PostgresService(service, image, project.workspace, None, None)
 
 
