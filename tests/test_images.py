@@ -501,6 +501,11 @@ def test_variables_and_uppercase_paths_never_parse(text: str) -> None:
         ("dnf", ["nmap-ncat", "procps-ng"], {"nc", "ps"}),
         ("microdnf", ["curl-minimal-7.76.1-29.el9.x86_64"], {"curl"}),
         ("yum", ["wget"], {"wget"}),
+        # The other tools of a package database read the same names: tdnf (Photon), rpm, dpkg, apt-mark.
+        ("tdnf", ["curl"], {"curl"}),
+        ("rpm", ["wget-1.21.1-8.el9.x86_64"], {"wget"}),
+        ("dpkg", ["netcat-openbsd"], {"nc"}),
+        ("apt-mark", ["procps"], {"ps"}),
         ("pacman", ["curl"], set()),  # unknown package manager: nothing counts
     ],
 )

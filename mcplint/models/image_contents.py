@@ -40,6 +40,8 @@ from mcplint.models.dockerfile import Dockerfile, Instruction, Stage
 from mcplint.models.images import (
     ImageFacts,
     image_facts,
+    package_families,
+    package_family,
     package_known,
     package_table,
     parse_image_ref,
@@ -61,12 +63,6 @@ PRESENT, ABSENT, UNCERTAIN = "present", "absent", "uncertain"
 _UNLISTED = "unlisted"  # a `before` value: the name had no status (an untracked program nobody mentioned)
 # Directories whose copy can bring PATH directories along (COPY rootfs/ /, COPY --from=x /usr/local /usr/local).
 _PATH_PREFIXES = frozenset({"/", "/usr", "/usr/local"})
-_FAMILY = {
-    "apk": "apk",
-    "apt": "apt", "apt-get": "apt", "apt-mark": "apt", "dpkg": "apt",
-    "dnf": "rpm", "yum": "rpm", "microdnf": "rpm", "tdnf": "rpm", "rpm": "rpm",
-}  # fmt: skip
-_TABLE_MANAGER = {"apk": "apk", "apt": "apt", "rpm": "dnf"}
 _ARCHIVE = re.compile(r"\.(?:tar|tgz|tbz2?|txz|tar\.(?:gz|bz2|xz|zst|lz|lzma|Z))$")
 _GENERIC_STEMS = frozenset({"default", "lib"})
 
@@ -359,7 +355,7 @@ def _apply_event(event: Event, state: _State, context: _RunContext) -> None:
 
 
 def _apply_package_op(op: PackageOp, state: _State, line: int) -> None:
-    family = _FAMILY.get(op.manager, op.manager)
+    family = package_family(op.manager) or op.manager
     what = " ".join(op.packages) or (op.virtual or "")
     verb = op.verb or op.action.replace("_", " ")
     label = f"RUN {op.manager} {verb} {what}".rstrip() + f" at line {line}"
@@ -542,14 +538,13 @@ def _package_programs(manager: str, name: str) -> frozenset[str]:
     if name.startswith("/"):
         directory, base = posixpath.split(name)
         return frozenset({base}) if directory in PATH_DIRECTORIES else frozenset()
-    table_manager = _TABLE_MANAGER.get(_FAMILY.get(manager, ""), manager)
-    return programs_from_packages(table_manager, [name])
+    return programs_from_packages(manager, [name])
 
 
 def _mapped(manager: str, name: str) -> bool:
     if name.startswith(("cmd:", "/", "so:")):
         return True
-    return package_known(_TABLE_MANAGER.get(_FAMILY.get(manager, ""), ""), name)
+    return package_known(manager, name)
 
 
 def _related_programs(family: str, name: str) -> frozenset[str]:
@@ -558,7 +553,7 @@ def _related_programs(family: str, name: str) -> frozenset[str]:
     stem = _stem(name.lower())
     if stem is None:
         return frozenset()
-    table = package_table(_TABLE_MANAGER.get(family, ""))
+    table = package_table(family)
     related: set[str] = set()
     for key, programs in table.items():
         key_stem = _stem(key)
@@ -580,7 +575,7 @@ def _stem(name: str) -> str | None:
 def _mention_patterns() -> tuple[tuple[str, re.Pattern[str]], ...]:
     """For each tracked program, a pattern for its name or a package family that provides it."""
     names: dict[str, set[str]] = {program: {re.escape(program)} for program in tracked_programs()}
-    for table in (package_table(manager) for manager in sorted(set(_TABLE_MANAGER.values()))):
+    for table in (package_table(family) for family in sorted(package_families())):
         for key, programs in table.items():
             stem = _stem(key)
             if stem is None:

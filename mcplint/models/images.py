@@ -16,8 +16,9 @@ Three pieces:
   allows others (Debian codenames); a tag with a token the entry does not know matches nothing, so
   an image we have no evidence for stays unknown (`None`). Entries inherit (`from`) so that
   "node:*-alpine is alpine plus node" is written once.
-- `programs_from_packages` maps package names installed with apk, apt or dnf/yum/microdnf to the
-  programs they put on PATH, so a user's `RUN apk add --no-cache curl` counts.
+- `programs_from_packages` maps package names installed with apk, apt (apt-get, apt-mark, dpkg) or
+  dnf (yum, microdnf, tdnf, rpm) to the programs they put on PATH, so a user's `RUN apk add
+  --no-cache curl` counts.
 
 Facts are three-valued: a tracked program is present, absent, or unknown (`ImageFacts.has`).
 """
@@ -245,30 +246,30 @@ def programs_from_packages(manager: str, packages: Iterable[str]) -> frozenset[s
     return frozenset(programs)
 
 
+# The table each package tool reads: the tools of one package database share its package names.
 _PACKAGE_MANAGER_TABLE = {
     "apk": "apk",
-    "apt": "apt",
-    "apt-get": "apt",
-    "dnf": "dnf",
-    "yum": "dnf",
-    "microdnf": "dnf",
-}
-_APK_CONSTRAINT = re.compile(r"[=<>~@].*$")
+    "apt": "apt", "apt-get": "apt", "apt-mark": "apt", "dpkg": "apt",
+    "dnf": "dnf", "yum": "dnf", "microdnf": "dnf", "tdnf": "dnf", "rpm": "dnf",
+}  # fmt: skip
+# apk-world(5) constraints after a package name: `curl=8.9.1-r0`, `curl>8`, `curl@edge`.
+APK_CONSTRAINT = re.compile(r"[=<>~@].*$")
 _APT_SUFFIX = re.compile(r"(?:[=/].*|:[a-z0-9]+)$")
 _RPM_VERSION = re.compile(r"-\d[\w.:~+-]*$")
-_RPM_ARCH = re.compile(r"\.(?:x86_64|aarch64|noarch|i686|ppc64le|s390x)$")
+# The architecture an RPM name may end with: `curl.x86_64`.
+RPM_ARCH = re.compile(r"\.(?:x86_64|aarch64|noarch|i686|ppc64le|s390x)$")
 
 
 def _package_name_candidates(manager: str, package: str) -> list[str]:
     """The package name without version pins or architecture, most literal first."""
     name = package.strip().lower()
-    match _PACKAGE_MANAGER_TABLE.get(manager):
+    match package_family(manager):
         case "apk":
-            return [_APK_CONSTRAINT.sub("", name)]
+            return [APK_CONSTRAINT.sub("", name)]
         case "apt":
             return [_APT_SUFFIX.sub("", name)]
         case "dnf":
-            without_arch = _RPM_ARCH.sub("", name)
+            without_arch = RPM_ARCH.sub("", name)
             return [without_arch, _RPM_VERSION.sub("", without_arch)]
     return []
 
@@ -284,10 +285,21 @@ def _lookup_package(table: Mapping[str, frozenset[str]], name: str) -> frozenset
     return next(wildcards, None)
 
 
+def package_family(manager: str) -> str | None:
+    """The table `manager` reads, named after its family's main tool: `apk`, `apt` (apt-get,
+    apt-mark, dpkg) or `dnf` (yum, microdnf, tdnf, rpm); None for any other program."""
+    return _PACKAGE_MANAGER_TABLE.get(manager)
+
+
 def package_table(manager: str) -> Mapping[str, frozenset[str]]:
-    """The table `manager` installs from (apk, apt or dnf; apt-get and yum read theirs): package
-    name or `*` pattern to the programs it puts on PATH. Empty for any other manager."""
-    return _knowledge_base().packages.get(_PACKAGE_MANAGER_TABLE.get(manager, ""), {})
+    """The table `manager` installs from (see `package_family`): package name or `*` pattern to the
+    programs it puts on PATH. Empty for any other manager."""
+    return _knowledge_base().packages.get(package_family(manager) or "", {})
+
+
+def package_families() -> frozenset[str]:
+    """Every family `package_family` names."""
+    return frozenset(_PACKAGE_MANAGER_TABLE.values())
 
 
 def package_known(manager: str, package: str) -> bool:

@@ -41,6 +41,7 @@ from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 
 from mcplint.models.dockerfile import Dockerfile, Heredoc, Instruction, Word
+from mcplint.models.images import APK_CONSTRAINT, RPM_ARCH
 from mcplint.models.instructions import shell_at
 from mcplint.models.shell import (
     AndOr,
@@ -315,7 +316,6 @@ class _Optional:
 
 
 _Marker = _SavedManual | _ManualList | _LibraryList | _Optional
-_Value = str | _Unknown | _Marker
 
 
 @dataclass(frozen=True, slots=True)
@@ -1282,7 +1282,6 @@ _APK_VALUES = frozenset(
     {"-p", "--root", "-X", "--repository", "--progress-fd", "--wait", "--keys-dir", "--repositories-file",
      "--cache-dir", "--arch", "--cache-max-age", "--timeout", "--from", "-t", "--virtual"}
 )  # fmt: skip
-_APK_CONSTRAINT = re.compile(r"[=<>~@].*$")
 
 
 def _apk_name(spec: str) -> str | None:
@@ -1290,7 +1289,7 @@ def _apk_name(spec: str) -> str | None:
         return None  # a local package file: what it contains is not known here
     if spec.startswith("!"):
         return None
-    name = _APK_CONSTRAINT.sub("", spec)
+    name = APK_CONSTRAINT.sub("", spec)
     return name or None
 
 
@@ -1386,8 +1385,6 @@ _DNF_VALUES = frozenset(
      "-x", "--exclude", "--setopt", "-d", "--debuglevel", "-e", "--errorlevel", "--rpmverbosity", "--forcearch",
      "--destdir", "--downloaddir", "--comment", "--color", "--advisory", "--bz", "--cve", "--sec-severity"}
 )  # fmt: skip
-_RPM_ARCH = re.compile(r"\.(?:x86_64|aarch64|noarch|i686|ppc64le|s390x)$")
-_RPM_VERSION = re.compile(r"-\d[\w.:~+-]*$")
 
 
 def _dnf_name(spec: str) -> str | None:
@@ -1396,7 +1393,7 @@ def _dnf_name(spec: str) -> str | None:
     if spec.startswith("@") or "/" in spec or spec.endswith(".rpm") or re.search(r"[*?\[\]]", spec):
         return None
     name = re.split(r"\s*[<>=]", spec, maxsplit=1)[0]
-    name = _RPM_ARCH.sub("", name)
+    name = RPM_ARCH.sub("", name)
     return name or None
 
 
