@@ -70,10 +70,14 @@ def _data_text(name: str) -> str:
     return (resources.files("mcplint") / "data" / "postgres" / name).read_text(encoding="utf-8")
 
 
+def has_exact_table(major: int) -> bool:
+    """Whether a settings table was generated from a server of exactly this major (else 15's stands in,
+    and a name it does not know may still be valid in that version)."""
+    return (resources.files("mcplint") / "data" / "postgres" / f"settings-{major}.json").is_file()
+
+
 def _table_text(major: int) -> str:
-    if (resources.files("mcplint") / "data" / "postgres" / f"settings-{major}.json").is_file():
-        return _data_text(f"settings-{major}.json")
-    return _data_text(f"settings-{FALLBACK_MAJOR}.json")
+    return _data_text(f"settings-{major if has_exact_table(major) else FALLBACK_MAJOR}.json")
 
 
 @functools.cache
@@ -96,15 +100,24 @@ def settings_table(major: int = FALLBACK_MAJOR) -> Mapping[str, ParamSpec]:
 
 
 @functools.cache
+def _defaults_document() -> dict:
+    return json.loads(_data_text("defaults.json"))  # type: ignore[no-any-return]
+
+
+def known_majors() -> tuple[int, ...]:
+    """The major versions whose defaults were researched (13-18), oldest first."""
+    return tuple(sorted(int(major) for major in _defaults_document()["majors"]))
+
+
+@functools.cache
 def memory_defaults(major: int) -> Mapping[str, str]:
     """Defaults of the memory-relevant parameters for a major version, written as postgresql.conf
     values (parse them with `parse_value`). Parameters the version does not have are absent. Majors
     outside the researched range (13-18) use the nearest one."""
-    data = json.loads(_data_text("defaults.json"))
-    known = sorted(int(m) for m in data["majors"])
+    known = known_majors()
     nearest = min(max(major, known[0]), known[-1])
     values = {}
-    for name, entry in data["parameters"].items():
+    for name, entry in _defaults_document()["parameters"].items():
         value = entry["values"].get(str(nearest))
         if value is not None:
             values[name] = value
@@ -877,7 +890,7 @@ _PLAN_DISABLING = {"s": "enable_seqscan", "i": "enable_indexscan", "o": "enable_
                    "b": "enable_bitmapscan", "t": "enable_tidscan", "n": "enable_nestloop",
                    "m": "enable_mergejoin", "h": "enable_hashjoin"}
 _EXIT_AT_ONCE = ("--help", "-?", "--version", "-V", "--describe-config", "--single", "--boot", "--check")
-_SERVER_PROGRAMS = ("postgres", "postmaster")
+SERVER_PROGRAMS = ("postgres", "postmaster")
 
 
 def _atoi(text: str) -> int:
@@ -914,7 +927,7 @@ def parse_server_args(argv: Sequence[str]) -> tuple[list[ArgSetting], list[str]]
     make the server refuse to start (unknown option, missing value, stray argument)."""
     settings: list[ArgSetting] = []
     problems: list[str] = []
-    named = bool(argv) and not argv[0].startswith("-") and posixpath.basename(argv[0]) in _SERVER_PROGRAMS
+    named = bool(argv) and not argv[0].startswith("-") and posixpath.basename(argv[0]) in SERVER_PROGRAMS
     start = 1 if named else 0
     if len(argv) > start and argv[start] in _EXIT_AT_ONCE:
         problems.append(f'"{argv[start]}" makes postgres exit without starting a server')

@@ -25,14 +25,12 @@ value behind an unset variable), the model says "unknown" instead of guessing.
 from __future__ import annotations
 
 import dataclasses
-import json
 import posixpath
 import re
 import weakref
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from functools import cached_property
-from importlib import resources
 from pathlib import Path
 
 from mcplint.diagnostics import Edit, Span
@@ -45,6 +43,8 @@ from mcplint.models.instructions import base_image, stage_chain
 from mcplint.models.pgconf import (
     PgValueError,
     ResolvedConf,
+    SERVER_PROGRAMS,
+    known_majors,
     load_conf,
     memory_defaults,
     parse_server_args,
@@ -59,26 +59,14 @@ from mcplint.source import SourceFile
 from mcplint.yamledit import insert_path, render_scalar
 
 DEFAULT_SHM_SIZE = 64 * 1024 * 1024  # Docker's /dev/shm when shm_size is not set
-SERVER_PROGRAMS = ("postgres", "postmaster")
 ENTRYPOINT_NAMES = ("docker-entrypoint.sh",)
 # Where the official images keep the sample that initdb copies into a new data directory.
 SAMPLE_PATHS = ("/usr/share/postgresql/postgresql.conf.sample", "/usr/local/share/postgresql/postgresql.conf.sample")
 INIT_SCRIPTS_DIRECTORY = "/docker-entrypoint-initdb.d"
 
 
-def _known_majors() -> tuple[int, ...]:
-    text = (resources.files("mcplint") / "data" / "postgres" / "defaults.json").read_text(encoding="utf-8")
-    return tuple(sorted(int(major) for major in json.loads(text)["majors"]))
-
-
-KNOWN_MAJORS = _known_majors()
+KNOWN_MAJORS = known_majors()
 NEWEST_MAJOR = KNOWN_MAJORS[-1]
-
-
-def exact_settings_table(major: int) -> bool:
-    """Whether a settings table was generated from a server of exactly this major (else 15's stands in,
-    and a name it does not know may still be valid in that version)."""
-    return (resources.files("mcplint") / "data" / "postgres" / f"settings-{major}.json").is_file()
 
 
 # -------------------------------------------------------------------------------------------- image

@@ -51,16 +51,12 @@ from mcplint.models.pgconf import (
     MEMORY_UNITS_HINT,
     TIME_UNITS_HINT,
     PgValueError,
+    has_exact_table,
     lookup,
     parse_value,
     suggest_name,
 )
-from mcplint.models.postgres import (
-    PostgresService,
-    SettingSource,
-    exact_settings_table,
-    postgres_services,
-)
+from mcplint.models.postgres import PostgresService, SettingSource, postgres_services
 from mcplint.project import Project
 from mcplint.registry import Context, FixAvailability, Rule, Scope
 
@@ -98,7 +94,7 @@ def _check_one(pg: PostgresService, occurrence: SettingSource, last_in_files: di
         return  # a custom (extension) parameter: the server accepts any value for a placeholder
     spec = lookup(name, pg.major)
     if spec is None:
-        if exact_settings_table(pg.major):
+        if has_exact_table(pg.major):
             suggestion = suggest_name(name, pg.major)
             hint = f"; did you mean `{suggestion}`?" if suggestion else ""
             span = occurrence.name_span if occurrence.kind == "file" else occurrence.span
