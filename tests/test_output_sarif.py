@@ -29,6 +29,7 @@ from mcplint import __version__
 from mcplint.cli import main
 from mcplint.diagnostics import Diagnostic, Edit, Fix, Severity, Span
 from mcplint.docs import render_rule
+from mcplint.fixes import apply_edits, edits_conflict
 from mcplint.output import Report, rule_url
 from mcplint.output.fingerprint import line_hashes
 from mcplint.output.sarif import write
@@ -711,6 +712,58 @@ def test_removing_an_indented_line_starts_at_the_end_of_the_line_before(tmp_path
             "insertedContent": {"text": "\n"},
         }
     ]
+
+
+def test_moved_replacements_that_would_share_an_offset_are_joined(tmp_path: Path, produced) -> None:  # noqa: ANN001
+    # Inserting at the end of line 1 and removing the indented line 2: the removal moves to the end
+    # of line 1, where the insertion is; two replacements there would leave their order to the viewer.
+    source = SourceFile(tmp_path / "compose.yaml", "a:\n  b: 1\n  c: 2\n")
+    line_2 = source.text.index("  b:")
+    fix = Fix.safe("Replace b", Edit.insert(source, line_2 - 1, "\n  x: 0"), Edit(source, line_2, source.text.index("  c:"), ""))
+    diagnostic = Diagnostic("MC002", "unused-suppression", Severity.WARNING, "m", Span(source, line_2, line_2 + 1), fix)
+    (sarif_fix,) = only_result(produced(sarif_text(Report([diagnostic], root=tmp_path))))["fixes"]
+    replacements = sarif_fix["artifactChanges"][0]["replacements"]
+    assert replacements == [
+        {
+            "deletedRegion": {"startLine": 1, "startColumn": 3, "endLine": 3, "endColumn": 1},
+            "insertedContent": {"text": "\n  x: 0\n"},
+        }
+    ]
+    assert apply_located(source.text, locate_replacements(source.text, replacements)) == "a:\n  x: 0\n  c: 2\n"
+
+
+@st.composite
+def indented_text_and_edits(draw: st.DrawFn) -> tuple[str, list[tuple[int, int, str]]]:
+    lines = draw(st.lists(st.text(alphabet=" \tab:", max_size=8), min_size=2, max_size=5))
+    text = "\n".join(lines) + "\n"
+    first_line = len(lines[0])  # nothing edits the indentation of line 1 (the viewer could not apply it)
+    bounds = sorted(draw(st.lists(st.integers(first_line, len(text)), min_size=2, max_size=8)))
+    edits = []
+    for start, end in zip(bounds[::2], bounds[1::2]):
+        edits.append((start, end, draw(st.text(alphabet=" \nxy", max_size=3))))
+    return text, edits
+
+
+@settings(max_examples=300, deadline=None)
+@given(indented_text_and_edits())
+def test_the_replacements_of_a_fix_apply_as_the_fix_does(case: tuple[str, list[tuple[int, int, str]]]) -> None:
+    text, spans = case
+    source = SourceFile(Path("/project/compose.yaml"), text)
+    edits = [Edit(source, start, end, content) for start, end, content in spans]
+    # A fix whose own edits conflict is never applied, so it is never written out either.
+    assume(not any(edits_conflict(a, b) for index, a in enumerate(edits) for b in edits[index + 1 :]))
+    diagnostic = Diagnostic(
+        "MC002", "unused-suppression", Severity.WARNING, "m", Span(source, edits[0].start, edits[0].end), Fix.safe("t", *edits)
+    )
+    stream = io.StringIO()
+    write(Report([diagnostic], root=Path("/project")), stream)
+    (change,) = json.loads(stream.getvalue())["runs"][0]["results"][0]["fixes"][0]["artifactChanges"]
+    located = locate_replacements(text, change["replacements"])
+    # In file order, none overlapping, and no insertion touching another: nothing is left to the order
+    # in which a consumer applies them.
+    for (start, end, _), (next_start, next_end, _) in zip(located, located[1:]):
+        assert start < next_start and end <= next_start and not end == next_start == next_end
+    assert apply_located(text, located) == apply_edits(text, edits)
 
 
 # ------------------------------------------------------------------------------ corpus

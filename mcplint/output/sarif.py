@@ -23,6 +23,7 @@ from mcplint import __version__
 from mcplint.cli import EXIT_ERROR
 from mcplint.diagnostics import Diagnostic, Edit, Fix, Severity
 from mcplint.docs import render_rule
+from mcplint.fixes import edits_conflict, merge_touching
 from mcplint.output import Report, rule_url
 from mcplint.output.fingerprint import (
     LineHashes,
@@ -170,11 +171,30 @@ def outside_indentation(edit: Edit) -> tuple[int, int, str]:
     return start, edit.end, source.text[start : edit.start] + edit.content
 
 
+def _replacement_edits(edits: Sequence[Edit]) -> list[Edit]:
+    """The edits of one file as SARIF replacements, in file order: each moved out of the indentation
+    it starts in (`outside_indentation`), and joined with the one before where moving made the two
+    overlap, or made an insertion touch it, which would leave their order to the consumer."""
+    placed: list[Edit] = []
+    for edit in sorted(edits, key=lambda e: (e.start, e.end)):
+        start, end, content = outside_indentation(edit)
+        ran_into = bool(placed) and start < placed[-1].end
+        if ran_into:
+            # The text moved over ends in the edit before: put back only what lies after that edit.
+            start = placed[-1].end
+            content = edit.source.text[start : edit.start] + edit.content
+        moved = Edit(edit.source, start, end, content)
+        if ran_into or (placed and edits_conflict(placed[-1], moved)):
+            placed[-1:] = merge_touching([placed[-1], moved])
+        else:
+            placed.append(moved)
+    return placed
+
+
 def _replacement(edit: Edit) -> dict:
-    start, end, content = outside_indentation(edit)
-    replacement: dict = {"deletedRegion": region(exact_range(edit.source, start, end))}
-    if content:
-        replacement["insertedContent"] = {"text": content}
+    replacement: dict = {"deletedRegion": region(exact_range(edit.source, edit.start, edit.end))}
+    if edit.content:
+        replacement["insertedContent"] = {"text": edit.content}
     return replacement
 
 
@@ -189,7 +209,7 @@ def sarif_fix(fix: Fix, paths: RepositoryPaths, *, alternative: bool) -> dict:
         "artifactChanges": [
             {
                 "artifactLocation": artifact_location(edits[0].source.path, paths),
-                "replacements": [_replacement(edit) for edit in sorted(edits, key=lambda e: (e.start, e.end))],
+                "replacements": [_replacement(edit) for edit in _replacement_edits(edits)],
             }
             for edits in groups
         ],
