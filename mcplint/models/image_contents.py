@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import posixpath
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 from functools import cache
@@ -82,8 +82,6 @@ class ProgramSet:
     uncertain: frozenset[str]
     unknown: bool
     base: ImageFacts | None
-    base_image: str | None
-    evidence: tuple[str, ...]
     unmapped_packages: tuple[str, ...]
     program_evidence: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
@@ -135,7 +133,6 @@ class _Record:
 @dataclass(slots=True)
 class _State:
     base: ImageFacts | None
-    base_image: str | None
     status: dict[str, str]
     before: dict[str, str] = field(default_factory=dict)  # status before the first package provided it
     records: dict[tuple[str, str], _Record] = field(default_factory=dict)
@@ -145,25 +142,16 @@ class _State:
     saves: dict[int, tuple[frozenset[tuple[str, str]], bool]] = field(default_factory=dict)
     unknown: bool = False
     unmapped: list[str] = field(default_factory=list)
-    evidence: list[str] = field(default_factory=list)
     program_evidence: dict[str, list[str]] = field(default_factory=dict)
 
     @classmethod
-    def start(cls, facts: ImageFacts | None, ref: str | None, label: str) -> _State:
+    def start(cls, facts: ImageFacts | None, label: str) -> _State:
         status = {}
         for program in tracked_programs():
             has = facts.has(program) if facts else None
             status[program] = PRESENT if has else ABSENT if has is False else UNCERTAIN
-        state = cls(facts, ref, status, unknown=facts is None)
-        if facts is None:
-            state.note(f"{label}: not in the knowledge base, its programs are unknown", ())
-        else:
-            present = sorted(p for p, s in status.items() if s == PRESENT)
-            absent = sorted(p for p, s in status.items() if s == ABSENT)
-            state.evidence.append(
-                f"{label} (knowledge base {facts.image}): has {', '.join(present) or 'none'}; "
-                f"lacks {', '.join(absent) or 'none'}"
-            )
+        state = cls(facts, status, unknown=facts is None)
+        if facts is not None:
             for program, value in status.items():
                 word = {PRESENT: "has", ABSENT: "no", UNCERTAIN: "unsettled:"}[value]
                 state.program_evidence.setdefault(program, []).append(
@@ -173,10 +161,10 @@ class _State:
 
     def copy(self) -> _State:
         return _State(
-            self.base, self.base_image, dict(self.status), dict(self.before),
+            self.base, dict(self.status), dict(self.before),
             {key: _Record(r.family, r.name, r.programs, r.claims, r.manual, r.uncertain) for key, r in self.records.items()},
             dict(self.world), dict(self.virtuals), self.base_auto, dict(self.saves), self.unknown,
-            list(self.unmapped), list(self.evidence), {k: list(v) for k, v in self.program_evidence.items()},
+            list(self.unmapped), {k: list(v) for k, v in self.program_evidence.items()},
         )  # fmt: skip
 
     def get(self, program: str) -> str:
@@ -190,11 +178,6 @@ class _State:
         else:
             self.status[program] = value
         self.program_evidence.setdefault(program, []).append(reason)
-
-    def note(self, line: str, programs: Iterable[str]) -> None:
-        self.evidence.append(line)
-        for program in programs:
-            self.program_evidence.setdefault(program, []).append(line)
 
     def providers(self, program: str, excluding: tuple[str, str] | None = None) -> list[_Record]:
         return [r for key, r in self.records.items() if program in r.provides and key != excluding]
@@ -213,8 +196,6 @@ class _State:
             uncertain=uncertain,
             unknown=self.unknown,
             base=self.base,
-            base_image=self.base_image,
-            evidence=tuple(self.evidence),
             unmapped_packages=tuple(dict.fromkeys(self.unmapped)),
             program_evidence=tuple((p, tuple(lines)) for p, lines in sorted(self.program_evidence.items())),
         )
@@ -254,7 +235,6 @@ def _join(taken: _State, skipped: _State) -> _State:
     joined.saves.update(taken.saves)
     joined.unknown = taken.unknown or skipped.unknown
     joined.unmapped.extend(name for name in taken.unmapped if name not in joined.unmapped)
-    joined.evidence.extend(line for line in taken.evidence if line not in joined.evidence)
     return joined
 
 
@@ -269,14 +249,13 @@ def _stage_state(
     parent = stage_parent(dockerfile, stage, build_args)
     if parent is not None:
         state = _stage_state(dockerfile, parent, build_args, memo)
-        state.note(f"FROM {parent.label} at line {stage.from_instruction.start_line}: programs of stage {parent.label}", ())
         for trigger in (ins.trigger for ins in parent.instructions if ins.keyword == "ONBUILD" and ins.trigger):
             state = _apply_instruction(dockerfile, stage, trigger, build_args, state, memo)
     else:
         ref = dockerfile.expand(stage.from_instruction, stage.base.value, build_args) or None
         parsed = parse_image_ref(ref) if ref else None
         facts = image_facts(parsed) if parsed else None
-        state = _State.start(facts, ref, ref or stage.base.value)
+        state = _State.start(facts, ref or stage.base.value)
     for instruction in stage.instructions:
         state = _apply_instruction(dockerfile, stage, instruction, build_args, state, memo)
     memo[stage.index] = state
@@ -347,8 +326,6 @@ def _apply_event(event: Event, state: _State, context: _RunContext) -> None:
         reason = f"RUN at line {line}: {event.description}, which may install {', '.join(mentioned)}"
         for program in mentioned:
             state.set(program, UNCERTAIN, reason)
-        if mentioned:
-            state.evidence.append(reason)
 
 
 # ------------------------------------------------------------------------------------- packages
@@ -373,7 +350,6 @@ def _apply_package_op(op: PackageOp, state: _State, line: int) -> None:
             if record.family == "apt":
                 record.manual = False
         state.base_auto = "yes"
-        state.note(f"{label}: every package is now removable by --auto-remove", ())
     elif op.action == "mark_auto":
         for name in op.packages:
             if ("apt", name) in state.records:
@@ -409,7 +385,6 @@ def _apply_package_op(op: PackageOp, state: _State, line: int) -> None:
                     state.records[key].manual = True
             if base_manual:
                 state.base_auto = "no"
-            state.note(f"{label}: restores the packages that were manual before (the base's among them)", ())
     elif op.action == "purge_auto":
         _purge_auto(state, label)
 
@@ -440,8 +415,6 @@ def _install(op: PackageOp, family: str, state: _State, label: str) -> None:
         added = sorted(programs)
         for program in added:
             state.set(program, PRESENT, f"{label}: adds {program}")
-        if added:
-            state.evidence.append(f"{label}: adds {', '.join(added)}")
     if family == "apk" and op.virtual:
         state.virtuals[op.virtual] = state.virtuals.get(op.virtual, frozenset()) | frozenset(op.packages)
         state.world[op.virtual] = True
@@ -502,7 +475,6 @@ def _drop(state: _State, key: tuple[str, str], programs: frozenset[str], explici
     (dependency removal), or goes away (explicit removal), except a busybox applet, whose link
     Alpine's busybox trigger puts back."""
     record = state.records.pop(key, None)
-    removed = []
     claimed = record.claims if record is not None else frozenset()
     for program in sorted(programs):
         if state.providers(program):
@@ -518,10 +490,6 @@ def _drop(state: _State, key: tuple[str, str], programs: frozenset[str], explici
         if value == state.status.get(program, _UNLISTED):
             continue
         state.set(program, value, f"{label}: removes {key[1]}, so {program} is {value}")
-        if program not in claimed:
-            removed.append(program)
-    if removed:
-        state.evidence.append(f"{label}: removes {key[1]} ({', '.join(removed)})")
 
 
 def _unbounded(state: _State, reason: str) -> None:
@@ -529,7 +497,6 @@ def _unbounded(state: _State, reason: str) -> None:
     for program, value in list(state.status.items()):
         if value == ABSENT:
             state.set(program, UNCERTAIN, reason)
-    state.evidence.append(reason)
 
 
 def _package_programs(manager: str, name: str) -> frozenset[str]:
@@ -622,7 +589,6 @@ def _place(state: _State, name: str, reason: str) -> None:
     if state.providers(name):
         state.before[name] = PRESENT  # a copy that no package removal takes away
     state.set(name, PRESENT, reason)
-    state.evidence.append(reason)
 
 
 def _apply_copy(
