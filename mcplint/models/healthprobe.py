@@ -129,6 +129,19 @@ def read_shell(text: str) -> Script | None:
     return Script(lists) if lists else None
 
 
+def plain_command(text: str) -> SimpleCommand | None:
+    """`text` as one simple command of plain words and nothing else (no operator, redirection,
+    assignment, comment, quoting or expansion): what the exec form can run as it is; else None."""
+    script = read_shell(text)
+    if script is None or len(script.lists) != 1 or len(script.lists[0].pipelines) != 1:
+        return None
+    commands = script.lists[0].pipelines[0]
+    if len(commands) != 1 or not all(word.plain for word in commands[0].words):
+        return None
+    # Redirections and assignments are left out of the words: the words must be the whole text.
+    return commands[0] if " ".join(commands[0].argv) == " ".join(text.split()) else None
+
+
 def _and_or_list(and_or: shell.AndOr, text: str) -> AndOrList:
     pipelines = [_pipeline(pipeline, text) for pipeline in and_or.pipelines]
     for operator, pipeline in zip(and_or.operators, pipelines[1:], strict=True):
@@ -1154,6 +1167,18 @@ def dockerfile_serves(image: ImageView) -> str | None:
 
 
 # ------------------------------------------------------------------- rewriting a test in place
+
+
+def exec_form_span(dockerfile: Dockerfile, spec: HealthcheckSpec) -> tuple[int, int] | None:
+    """Where the JSON list of an exec-form HEALTHCHECK is written, brackets included; None when the
+    brackets cannot be found around its words."""
+    words = spec.command_words
+    if not words:
+        return None
+    text = dockerfile.source.text
+    opening = text.rfind("[", spec.type_word.end if spec.type_word else 0, words[0].start)
+    closing = text.find("]", words[-1].end)
+    return (opening, closing + 1) if opening >= 0 and closing >= 0 else None
 
 
 def yaml_scalar_like(written: str, value: str) -> str | None:

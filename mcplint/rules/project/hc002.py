@@ -70,7 +70,9 @@ from mcplint.models.healthprobe import (
     Script,
     SimpleCommand,
     can_pass,
+    exec_form_span,
     http_request,
+    plain_command,
     program_of,
     raw_command,
     read_shell,
@@ -204,17 +206,15 @@ def _exec_argv(argv: tuple[str, ...], image: ImageView) -> tuple[tuple[str, ...]
     return ((*wrappers, *shell_words_argv(words)), words[0]) if words is not None else None
 
 
-def _plain_exec(script: Script | None, image: ImageView) -> tuple[str, ...] | None:
+def _plain_exec(text: str, image: ImageView) -> tuple[str, ...] | None:
     """A shell check that is one plain command, as an exec argv the image can run without a shell."""
-    if script is None or len(script.lists) != 1 or len(script.lists[0].pipelines) != 1:
+    command = plain_command(text)
+    if command is None:
         return None
-    commands = script.lists[0].pipelines[0]
-    if len(commands) != 1 or not all(word.plain for word in commands[0].words):
-        return None
-    call = program_of(commands[0])
+    call = program_of(command)
     if call is None or (call.name is not None and image.has(call.name) is False):
         return None  # a builtin needs the shell; a missing program stays missing
-    return commands[0].argv
+    return command.argv
 
 
 def _compose_fix(service: Service, command: HealthCommand, problem: _Problem, image: ImageView) -> Fix | None:
@@ -235,7 +235,7 @@ def _compose_fix(service: Service, command: HealthCommand, problem: _Problem, im
     raw_text = script_node.raw
     raw_script = read_shell(raw_text)
     if not problem.missing:
-        argv = _plain_exec(raw_script, image)
+        argv = _plain_exec(raw_text, image)
         if argv is None:
             return None
         if isinstance(node, CSeq):
@@ -263,21 +263,20 @@ def _dockerfile_fix(dockerfile: Dockerfile, spec: HealthcheckSpec, problem: _Pro
     words = spec.command_words
     source = dockerfile.source
     if spec.exec_form:
-        start = source.text.rfind("[", spec.type_word.end if spec.type_word else 0, words[0].start)
-        end = source.text.find("]", words[-1].end)
-        if start < 0 or end < 0 or not isinstance(spec.command, tuple):
+        written = exec_form_span(dockerfile, spec)
+        if written is None or not isinstance(spec.command, tuple):
             return None
         rewritten = _exec_argv(spec.command, image)
         if rewritten is None:
             return None
         argv, program = rewritten
-        return Fix.unsafe(f"Probe with `{program}`", Edit(source, start, end + 1, json.dumps(list(argv), ensure_ascii=False)))
+        return Fix.unsafe(f"Probe with `{program}`", Edit(source, *written, json.dumps(list(argv), ensure_ascii=False)))
     text = source.text[words[0].start : words[-1].end]
     if text != spec.command:
         return None  # written over several lines: not rewritten
     script = read_shell(text)
     if not problem.missing:
-        argv = _plain_exec(script, image)
+        argv = _plain_exec(text, image)
         if argv is None:
             return None
         edit = Edit(source, words[0].start, words[-1].end, json.dumps(list(argv), ensure_ascii=False))

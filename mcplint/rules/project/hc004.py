@@ -83,7 +83,7 @@ from dataclasses import dataclass
 from mcplint.diagnostics import Diagnostic, Edit, Fix, Severity, Span
 from mcplint.models.compose import ComposeProject, CScalar, CSeq, Service
 from mcplint.models.dockerfile import Dockerfile, Instruction
-from mcplint.models.healthprobe import read_shell, service_image, yaml_sequence_edit
+from mcplint.models.healthprobe import exec_form_span, plain_command, service_image, yaml_sequence_edit
 from mcplint.models.instructions import HealthcheckSpec, healthcheck_spec
 from mcplint.project import Project
 from mcplint.registry import Context, FixAvailability, Rule, Scope
@@ -153,10 +153,10 @@ def _list_form(project: Project, service: Service, node: CSeq, test: tuple[str, 
 
 def _one_string(project: Project, service: Service, node: CSeq, item: CScalar, ctx: Context) -> Diagnostic:
     raw = str(item.raw)
-    words = _plain_words(raw)
+    plain = plain_command(raw)
     fix = None
-    if words is not None:
-        edit = yaml_sequence_edit(node, ["CMD", *words])
+    if plain is not None:
+        edit = yaml_sequence_edit(node, ["CMD", *plain.argv])
         fix = Fix.safe("Split the command into its words", edit) if edit else None
     else:
         image = service_image(project, service)
@@ -173,7 +173,8 @@ def _one_string(project: Project, service: Service, node: CSeq, item: CScalar, c
 
 def _several_shell_items(node: CSeq, items: list[CScalar], ctx: Context) -> Diagnostic:
     raws = [str(item.raw) for item in items[1:]]
-    if all(_plain_words(raw) == [raw] for raw in raws):
+    plain = [plain_command(raw) for raw in raws]
+    if all(command is not None and command.argv == (raw,) for command, raw in zip(plain, raws, strict=True)):
         edit = yaml_sequence_edit(node, ["CMD", *raws])
         fix = Fix.safe("Use the exec form, one word per item", edit) if edit else None
     else:
@@ -184,19 +185,6 @@ def _several_shell_items(node: CSeq, items: list[CScalar], ctx: Context) -> Diag
         f"`CMD-SHELL` takes one string: Docker runs `/bin/sh -c` with `{raws[0]}` as the script, and the other items as its `$0`, `$1`…",
         fix=fix,
     )
-
-
-def _plain_words(text: str) -> list[str] | None:
-    """The words of `text` when it is one simple command of plain words (nothing the shell would
-    treat specially), else None."""
-    script = read_shell(text)
-    if script is None or len(script.lists) != 1 or len(script.lists[0].pipelines) != 1:
-        return None
-    commands = script.lists[0].pipelines[0]
-    if len(commands) != 1 or not all(word.plain for word in commands[0].words):
-        return None
-    words = list(commands[0].argv)
-    return words if " ".join(words) == " ".join(text.split()) else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -278,15 +266,14 @@ def _dockerfile_healthcheck(dockerfile: Dockerfile, instruction: Instruction, sp
 def _dockerfile_one_string(dockerfile: Dockerfile, spec: HealthcheckSpec, command: str, ctx: Context) -> Diagnostic:
     source = dockerfile.source
     word = spec.command_words[0]
-    opening = source.text.rfind("[", spec.type_word.end if spec.type_word else 0, word.start)
-    closing = source.text.find("]", word.end)
+    written = exec_form_span(dockerfile, spec)
     fix = None
-    if opening >= 0 and closing >= 0:
-        words = _plain_words(command)
-        if words is not None:
-            fix = Fix.safe("Split the command into its words", Edit(source, opening, closing + 1, json.dumps(words)))
+    if written is not None:
+        plain = plain_command(command)
+        if plain is not None:
+            fix = Fix.safe("Split the command into its words", Edit(source, *written, json.dumps(list(plain.argv))))
         elif "\n" not in command:
-            fix = Fix.unsafe("Use the shell form", Edit(source, opening, closing + 1, command.strip()))
+            fix = Fix.unsafe("Use the shell form", Edit(source, *written, command.strip()))
     return ctx.report(
         Span(source, word.start, word.end),
         f"The exec form takes one word per item: Docker looks for a program named `{command.strip()}`",
