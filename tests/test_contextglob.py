@@ -9,10 +9,7 @@ own `filepath.Match` and `filepath.Walk` run as an oracle.
 
 from __future__ import annotations
 
-import json
 import os
-import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -29,6 +26,7 @@ from mcplint.models.contextglob import (
     split_wildcard,
 )
 from mcplint.workspace import DirEntry, Workspace
+from tests.go_oracle import ask, build_program, requires_go
 
 # golang/go src/path/filepath/match_test.go `matchTests`: (pattern, name, matched, ErrBadPattern).
 GO_MATCH_TESTS = [
@@ -423,33 +421,14 @@ func main() {
 """
 
 
-def _go_binary() -> str | None:
-    return os.environ.get("MCPLINT_GO") or shutil.which("go")
-
-
-_NEEDS_GO = pytest.mark.skipif(
-    _go_binary() is None,
-    reason="Go's filepath.Match is the oracle here: no Go toolchain (set MCPLINT_GO or put `go` on PATH)",
+_NEEDS_GO = requires_go(
+    "Go's filepath.Match is the oracle here: no Go toolchain (set MCPLINT_GO or put `go` on PATH)"
 )
 
 
 @pytest.fixture(scope="module")
 def go_oracle(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    go = _go_binary()
-    assert go is not None
-    build = tmp_path_factory.mktemp("go-filepath-oracle")
-    (build / "go.mod").write_text("module oracle\n\ngo 1.19\n")
-    (build / "main.go").write_text(_GO_ORACLE)
-    env = {**os.environ, "GOFLAGS": "-mod=mod", "GOPROXY": "off", "GOTOOLCHAIN": "local", "CGO_ENABLED": "0"}
-    env.setdefault("GOCACHE", str(build / "cache"))
-    subprocess.run([go, "build", "-o", "oracle", "."], cwd=build, env=env, check=True, timeout=300)
-    return build / "oracle"
-
-
-def _ask_go(oracle: Path, request: dict[str, object]) -> dict[str, list[object]]:
-    done = subprocess.run([oracle], input=json.dumps(request), capture_output=True, text=True, check=True)
-    answer: dict[str, list[object]] = json.loads(done.stdout)
-    return answer
+    return build_program(tmp_path_factory.mktemp("go-filepath-oracle"), _GO_ORACLE)
 
 
 _PATTERN_ALPHABET = st.sampled_from(list("ab/*?[]^-\\.x☺"))
@@ -466,7 +445,7 @@ _NAME_ALPHABET = st.sampled_from(list("ab/x.-]^\\*☺"))
 )
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 def test_filepath_match_agrees_with_go(go_oracle: Path, cases: list[tuple[str, str]]) -> None:
-    answer = _ask_go(go_oracle, {"Match": [{"Pattern": p, "Name": n} for p, n in cases]})
+    answer = ask(go_oracle, {"Match": [{"Pattern": p, "Name": n} for p, n in cases]})
     for (pattern, name), go_result in zip(cases, answer["Match"], strict=True):
         assert isinstance(go_result, dict)
         try:
@@ -487,7 +466,7 @@ def test_match_context_agrees_with_go_walk(go_oracle: Path, tmp_path: Path) -> N
     sources = ["*", "*.txt", "a?.txt", ".*", "src/*", "src/*/*.go", "*/*", "*/*/*", "docs/a[[]1].md",
                "docs/*/*.md", "[ab]*", "[^a]*", "*/a/*", "empty/*", "missing/*", "src/[", "src/x.go",
                "src/none", "**/*.go", "s\\rc/*", "?/?/?"]
-    answer = _ask_go(go_oracle, {"Resolve": [{"Root": str(root), "Source": s} for s in sources]})
+    answer = ask(go_oracle, {"Resolve": [{"Root": str(root), "Source": s} for s in sources]})
     for source, go_paths in zip(sources, answer["Resolve"], strict=True):
         assert match_context(root, source) == go_paths, source
 
@@ -500,7 +479,7 @@ def test_match_context_agrees_with_go_walk_around_symlinks(go_oracle: Path, tmp_
     (root / "file-link").symlink_to("a.txt")
     # Every wildcard starts at the root: the oracle's Walk does not resolve a symlinked base as fsutil does.
     sources = ["*", "*/*", "*/file.txt", "*/*/x.txt", "l*", "l*/*", "?oop/*/*", "[fl]*", "*-link"]
-    answer = _ask_go(go_oracle, {"Resolve": [{"Root": str(root), "Source": s} for s in sources]})
+    answer = ask(go_oracle, {"Resolve": [{"Root": str(root), "Source": s} for s in sources]})
     for source, go_paths in zip(sources, answer["Resolve"], strict=True):
         assert match_context(root, source) == go_paths, source
         assert match_context(root, source, Workspace().list_dir) == go_paths, source

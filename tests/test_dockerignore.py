@@ -10,9 +10,6 @@ way tonistiigi/fsutil walks a build context.
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -28,6 +25,7 @@ from mcplint.models.dockerignore import (
     parse_dockerignore,
     pattern_error,
 )
+from tests.go_oracle import ask, build_program, requires_go
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
 
@@ -712,35 +710,25 @@ func main() {
 """
 
 
-def _go_binary() -> str | None:
-    return os.environ.get("MCPLINT_GO") or shutil.which("go")
-
-
-_NEEDS_DOCKER_GO_CODE = pytest.mark.skipif(
-    _go_binary() is None or not _PATTERNMATCHER_SOURCE.is_dir() or not _READ_ALL_SOURCE.is_file(),
-    reason=(
-        "Docker's own matcher is the oracle here: needs a Go toolchain (`go` on PATH or MCPLINT_GO) and "
-        "Debian's golang-github-moby-patternmatcher-dev and golang-github-docker-docker-dev sources"
-    ),
+_NEEDS_DOCKER_GO_CODE = requires_go(
+    "Docker's own matcher is the oracle here: needs a Go toolchain (`go` on PATH or MCPLINT_GO) and "
+    "Debian's golang-github-moby-patternmatcher-dev and golang-github-docker-docker-dev sources",
+    _PATTERNMATCHER_SOURCE,
+    _READ_ALL_SOURCE,
 )
 
 
 @pytest.fixture(scope="module")
 def docker_oracle(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    go = _go_binary()
-    assert go is not None
-    build = tmp_path_factory.mktemp("go-dockerignore-oracle")
-    (build / "go.mod").write_text(
-        "module oracle\n\ngo 1.19\n\nrequire github.com/moby/patternmatcher v0.5.0\n\n"
-        f"replace github.com/moby/patternmatcher => {_PATTERNMATCHER_SOURCE}\n"
+    return build_program(
+        tmp_path_factory.mktemp("go-dockerignore-oracle"),
+        _GO_ORACLE,
+        go_mod=(
+            "\nrequire github.com/moby/patternmatcher v0.5.0\n\n"
+            f"replace github.com/moby/patternmatcher => {_PATTERNMATCHER_SOURCE}\n"
+        ),
+        files={"dockerignore/dockerignore.go": _READ_ALL_SOURCE},
     )
-    (build / "dockerignore").mkdir()
-    shutil.copy(_READ_ALL_SOURCE, build / "dockerignore" / "dockerignore.go")
-    (build / "main.go").write_text(_GO_ORACLE)
-    env = {**os.environ, "GOFLAGS": "-mod=mod", "GOPROXY": "off", "GOTOOLCHAIN": "local", "CGO_ENABLED": "0"}
-    env.setdefault("GOCACHE", str(build / "cache"))
-    subprocess.run([go, "build", "-o", "oracle", "."], cwd=build, env=env, check=True, timeout=300)
-    return build / "oracle"
 
 
 def _walk_order(files: list[str]) -> list[tuple[str, bool]]:
@@ -771,9 +759,8 @@ def _compare_with_docker(oracle: Path, cases: list[tuple[str, list[str]]]) -> in
         {"Ignore": text, "Entries": [{"Path": path, "Dir": is_dir} for path, is_dir in walk]}
         for (text, _), walk in zip(cases, walks, strict=True)
     ]
-    done = subprocess.run([oracle], input=json.dumps(request), capture_output=True, text=True, check=True)
     compared = 0
-    for (text, _), walk, answer in zip(cases, walks, json.loads(done.stdout), strict=True):
+    for (text, _), walk, answer in zip(cases, walks, ask(oracle, request), strict=True):
         patterns = parse_dockerignore(text)
         if answer["NewError"]:
             with pytest.raises(IgnorePatternError):
