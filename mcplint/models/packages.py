@@ -485,12 +485,12 @@ class _Walker:
                 operator = operators[index - 1]
                 previous = pipelines[index - 1]
                 if operator == "&&":
-                    if _is_predicate(previous) and not self._guard_covers(previous, pipeline, "-n", script, state):
+                    if _is_predicate(previous) and not _guard_covers(previous, pipeline, "-n"):
                         current = self.arm(current)
                 else:
                     if _always_fails(pipeline):
                         continue  # `|| exit 1`: the left side succeeded in every successful build
-                    if not self._guard_covers(previous, pipeline, "-z", script, state):
+                    if not _guard_covers(previous, pipeline, "-z"):
                         current = self.arm(current)
             rescued = (
                 index + 1 < count
@@ -677,38 +677,6 @@ class _Walker:
         if result is None:
             return None
         return result != pipeline.negated
-
-    def _guard_covers(
-        self, test: Pipeline, guarded: Pipeline, operator: str, script: _Text, state: _State
-    ) -> bool:
-        """`[ -z "$V" ] || cmd $V` and `[ -n "$V" ] && cmd $V` where cmd is a package command:
-        with V empty the command would do nothing, so the guard changes nothing."""
-        if len(test.commands) != 1 or len(guarded.commands) != 1 or test.negated:
-            return False
-        check, command = test.commands[0], guarded.commands[0]
-        if not isinstance(check, Simple) or not isinstance(command, Simple) or not command.words:
-            return False
-        raw = [word.raw for word in check.words]
-        if raw[:1] == ["["] and raw[-1:] == ["]"]:
-            raw = raw[1:-1]
-        elif raw[:1] == ["test"]:
-            raw = raw[1:]
-        else:
-            return False
-        if len(raw) != 2 or raw[0] != operator:
-            return False
-        variable = re.fullmatch(r'"?\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?"?', raw[1])
-        if variable is None:
-            return False
-        name = _command_name(command)
-        if name not in ("apt-mark", "apt-get", "apt", "apk", "dnf", "yum", "microdnf"):
-            return False
-        referenced = {
-            match.group(1)
-            for word in command.words
-            for match in re.finditer(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)", word.raw)
-        }
-        return referenced == {variable.group(1)}
 
     # --- simple commands
 
@@ -1173,6 +1141,37 @@ def _always_fails(pipeline: Pipeline) -> bool:
     if raws[0] in ("exit", "return"):
         return len(raws) == 1 or raws[1] != "0"
     return False
+
+
+def _guard_covers(test: Pipeline, guarded: Pipeline, operator: str) -> bool:
+    """`[ -z "$V" ] || cmd $V` and `[ -n "$V" ] && cmd $V` where cmd is a package command:
+    with V empty the command would do nothing, so the guard changes nothing."""
+    if len(test.commands) != 1 or len(guarded.commands) != 1 or test.negated:
+        return False
+    check, command = test.commands[0], guarded.commands[0]
+    if not isinstance(check, Simple) or not isinstance(command, Simple) or not command.words:
+        return False
+    raw = [word.raw for word in check.words]
+    if raw[:1] == ["["] and raw[-1:] == ["]"]:
+        raw = raw[1:-1]
+    elif raw[:1] == ["test"]:
+        raw = raw[1:]
+    else:
+        return False
+    if len(raw) != 2 or raw[0] != operator:
+        return False
+    variable = re.fullmatch(r'"?\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?"?', raw[1])
+    if variable is None:
+        return False
+    name = _command_name(command)
+    if name not in ("apt-mark", "apt-get", "apt", "apk", "dnf", "yum", "microdnf"):
+        return False
+    referenced = {
+        match.group(1)
+        for word in command.words
+        for match in re.finditer(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)", word.raw)
+    }
+    return referenced == {variable.group(1)}
 
 
 def _evaluate_test(texts: list[str]) -> bool | None:

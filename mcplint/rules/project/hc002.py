@@ -67,7 +67,6 @@ from mcplint.models.healthprobe import (
     HealthCommand,
     ImageView,
     ProgramCall,
-    Script,
     SimpleCommand,
     can_pass,
     exec_form_span,
@@ -172,7 +171,7 @@ def _replacement(call: ProgramCall, image: ImageView) -> tuple[int, int, str] | 
     return call.word.start, call.command.words[-1].end, " ".join(words)
 
 
-def _rewrite_script(text: str, script: Script, targets: list[SimpleCommand], image: ImageView) -> str | None:
+def _rewrite_script(text: str, targets: list[SimpleCommand], image: ImageView) -> str | None:
     """`text` with each target command's missing program replaced; None when one cannot be."""
     pieces = []
     for command in targets:
@@ -250,7 +249,7 @@ def _compose_fix(service: Service, command: HealthCommand, problem: _Problem, im
     targets = [raw_command(raw_script, value_script, call.command) for call in problem.missing]
     if any(target is None for target in targets):
         return None
-    new_text = _rewrite_script(raw_text, raw_script, [t for t in targets if t is not None], image)
+    new_text = _rewrite_script(raw_text, [t for t in targets if t is not None], image)
     if new_text is None:
         return None
     rendered = yaml_scalar_like(script_node.span.text, new_text)
@@ -286,7 +285,7 @@ def _dockerfile_fix(dockerfile: Dockerfile, spec: HealthcheckSpec, problem: _Pro
     targets = [call.command for call in problem.missing if call.command in list(script.commands)]
     if len(targets) != len(problem.missing):
         return None
-    new_text = _rewrite_script(text, script, targets, image)
+    new_text = _rewrite_script(text, targets, image)
     if new_text is None:
         return None
     return Fix.unsafe(f"Probe with `{new_text}`", Edit(source, words[0].start, words[-1].end, new_text))

@@ -82,7 +82,7 @@ from dataclasses import dataclass
 
 from mcplint.diagnostics import Diagnostic, Edit, Fix, Severity, Span
 from mcplint.models.compose import ComposeProject, CScalar, CSeq, Service
-from mcplint.models.dockerfile import Dockerfile, Instruction
+from mcplint.models.dockerfile import Dockerfile
 from mcplint.models.healthprobe import exec_form_span, plain_command, service_image, yaml_sequence_edit
 from mcplint.models.instructions import HealthcheckSpec, healthcheck_spec
 from mcplint.project import Project
@@ -113,7 +113,7 @@ def check(project: Project, ctx: Context) -> Iterator[Diagnostic]:
         for instruction in build.dockerfile.instructions:
             spec = healthcheck_spec(instruction)
             if spec is not None:
-                yield from _dockerfile_healthcheck(build.dockerfile, instruction, spec, ctx)
+                yield from _dockerfile_healthcheck(build.dockerfile, spec, ctx)
 
 
 # ---------------------------------------------------------------------------------------- Compose
@@ -238,7 +238,7 @@ def _host_variables(compose: ComposeProject, service: Service, node: CScalar, sh
 # ------------------------------------------------------------------------------------- Dockerfile
 
 
-def _dockerfile_healthcheck(dockerfile: Dockerfile, instruction: Instruction, spec: HealthcheckSpec, ctx: Context) -> Iterator[Diagnostic]:
+def _dockerfile_healthcheck(dockerfile: Dockerfile, spec: HealthcheckSpec, ctx: Context) -> Iterator[Diagnostic]:
     source = dockerfile.source
     target = spec.instruction
     whole = Span(source, target.keyword_word.start, target.end)
