@@ -21,6 +21,7 @@ from mcplint.diagnostics import Applicability, Diagnostic, Fix, ParseProblem, Sp
 from mcplint.discovery import Discovered
 from mcplint.fixes import apply_edits, choose_compatible, edits_by_source
 from mcplint.models.compose_loader import LoadOptions
+from mcplint.models.dockerignore import parse_dockerignore, pattern_error
 from mcplint.project import LoadedInputs, compose_file_model, dockerfile_model, load_inputs
 from mcplint.registry import Context, RegisteredRule, Scope, all_rules, find_rule
 from mcplint.source import SourceFile
@@ -131,6 +132,7 @@ class _Run:
         for compose in inputs.compose_projects:
             for problem in compose.problems:
                 yield ParseProblem(problem.span, problem.message)
+        yield from _ignore_file_problems(inputs)
 
     def _requested_sources(self, inputs: LoadedInputs) -> list[SourceFile]:
         sources = [dockerfile.source for dockerfile in inputs.dockerfiles]
@@ -249,6 +251,22 @@ def fixable(diagnostic: Diagnostic, threshold: Applicability, reportable: frozen
     # pre-commit hands us some files: a fix may only change those and the files they pull in
     # (a mounted postgresql.conf of a requested Compose file), never an unrelated file.
     return all(Workspace.key(source.path) in reportable for source in fix.sources)
+
+
+def _ignore_file_problems(inputs: LoadedInputs) -> Iterator[ParseProblem]:
+    """Patterns Docker refuses when it loads an ignore file: every build with that file fails."""
+    seen: set[Path] = set()
+    for project in inputs.projects:
+        for build in project.builds:
+            ignore_file = build.ignore_file
+            if ignore_file is None or ignore_file.path in seen:
+                continue
+            seen.add(ignore_file.path)
+            for pattern in parse_dockerignore(ignore_file.text):
+                problem = pattern_error(pattern)
+                if problem is not None:
+                    message = f"{problem}: Docker refuses this ignore file, so every build that uses it fails"
+                    yield ParseProblem(Span(ignore_file, pattern.start, pattern.end), message)
 
 
 def fix(

@@ -462,3 +462,15 @@ def test_corpus_context_findings_are_all_true(corpus: Path, monkeypatch: pytest.
             assert diagnostic.severity < Severity.ERROR, diagnostic.message
     # The export artifacts are the React frontends whose package files were not exported.
     assert artifacts and all("awesome-compose" in path for _, path, _ in artifacts)
+
+
+def test_a_broken_ignore_file_is_a_parse_error_not_a_ctx003_finding(tmp_path: Path) -> None:
+    """Docker refuses `[z-` and fails before any COPY: MC001 says so at the pattern, CTX003 stays quiet."""
+    write_files(tmp_path, {
+        "compose.yaml": "services:\n  api:\n    build: ./api\n",
+        "api/.dockerignore": "[z-\n",
+        "api/Dockerfile": "FROM alpine:3.20\nCOPY x /opt/\n",
+        "api/x": "x\n",
+    })  # fmt: skip
+    result = lint_tree(tmp_path, select=("CTX003", "MC001"))
+    assert [(d.code, d.path.name, d.start_location) for d in result.diagnostics] == [("MC001", ".dockerignore", (1, 1))]

@@ -3,7 +3,8 @@
 ## What it does
 Reports a Dockerfile or Compose file that `docker build` or `docker compose` would reject before doing
 anything: bytes that are not UTF-8, a binary file, a YAML syntax error, an unterminated heredoc, an
-unknown instruction or flag, a missing argument. One finding per file, at the first problem; the
+unknown instruction or flag, a missing argument, and a `.dockerignore` pattern Docker refuses when it
+loads the file (every build that uses it fails). One finding per file, at the first problem; the
 other files of the run are still linted.
 
 ## Why is this bad?
