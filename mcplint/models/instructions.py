@@ -24,6 +24,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import NamedTuple
 
+from mcplint.gostrings import go_quote
 from mcplint.models.dockerfile import (
     Dockerfile,
     Flag,
@@ -309,7 +310,7 @@ def healthcheck_spec(instruction: Instruction) -> HealthcheckSpec | None:
     options = {name.replace("-", "_"): _duration_option(name, flags.get(name)) for name in _DURATION_OPTIONS}
     options["retries"] = _retries_option(flags.get("retries"))
     if words and kind != "CMD":
-        problems.append(f"Unknown type {_go_quote(kind)} in HEALTHCHECK (try CMD)")
+        problems.append(f"Unknown type {go_quote(kind)} in HEALTHCHECK (try CMD)")
     elif words and not rest:
         problems.append("Missing command after HEALTHCHECK CMD")
     exec_form = instruction.json_form
@@ -335,7 +336,7 @@ def _duration_option(name: str, flag: Flag | None) -> HealthOption:
     except UnitError as exc:
         return HealthOption(name, flag, None, str(exc), default)
     if seconds != 0 and seconds < _MINIMUM_DURATION:
-        return HealthOption(name, flag, None, f"Interval {_go_quote(name)} cannot be less than 1ms", default)
+        return HealthOption(name, flag, None, f"Interval {go_quote(name)} cannot be less than 1ms", default)
     return HealthOption(name, flag, seconds, None, default)
 
 
@@ -347,7 +348,7 @@ def _retries_option(flag: Flag | None) -> HealthOption:
         return HealthOption("retries", flag, None, "missing a value on flag: --retries", default)
     if flag.value == "":
         return HealthOption("retries", flag, 0, None, default)
-    prefix = f"strconv.ParseInt: parsing {_go_quote(flag.value)}: "
+    prefix = f"strconv.ParseInt: parsing {go_quote(flag.value)}: "
     if not _GO_INT.fullmatch(flag.value):
         return HealthOption("retries", flag, None, prefix + "invalid syntax", default)
     count = int(flag.value)
@@ -356,12 +357,6 @@ def _retries_option(flag: Flag | None) -> HealthOption:
     if count < 0:
         return HealthOption("retries", flag, None, f"--retries cannot be negative ({count})", default)
     return HealthOption("retries", flag, count, None, default)
-
-
-def _go_quote(text: str) -> str:
-    """Go's %#v / %q of a string (enough for the printable text of Dockerfile flags)."""
-    escaped = text.replace("\\", "\\\\").replace('"', '\\"')
-    return f'"{escaped}"'
 
 
 # ------------------------------------------------------------------------ CMD / ENTRYPOINT / RUN

@@ -55,6 +55,8 @@ from ruamel.yaml.events import (
 from ruamel.yaml.reader import ReaderError
 from ruamel.yaml.scanner import Scanner
 
+from mcplint.gostrings import go_quote
+
 # ------------------------------------------------------------------------------------------ nodes
 
 ScalarValue = str | int | float | bool | None
@@ -590,7 +592,7 @@ class _Builder:
                 continue
             if key.text in first_starts:
                 line = self._line_of(first_starts[key.text])
-                message = f"mapping key {_go_quote(key.text)} already defined at line {line}"
+                message = f"mapping key {go_quote(key.text)} already defined at line {line}"
                 self.errors.append(YamlError(message, key_child.start))
                 continue
             first_starts[key.text] = key_child.start
@@ -656,29 +658,6 @@ class _Builder:
 def _is_merge_key(key: YScalar) -> bool:
     """go-yaml's isMerge: a plain '<<' (untagged or non-specific '!') or any '<<' tagged !!merge."""
     return key.text == "<<" and (key.tag == _MERGE or (key.tag in (None, "!") and key.style == ""))
-
-
-_GO_ESCAPES = {
-    '"': '\\"', "\\": "\\\\", "\a": "\\a", "\b": "\\b", "\f": "\\f",
-    "\n": "\\n", "\r": "\\r", "\t": "\\t", "\v": "\\v",
-}  # fmt: skip
-
-
-def _go_quote(text: str) -> str:
-    """Go's %#v for a string, as in go-yaml's duplicate-key message."""
-    quoted = []
-    for character in text:
-        if character in _GO_ESCAPES:
-            quoted.append(_GO_ESCAPES[character])
-        elif character.isprintable():
-            quoted.append(character)
-        elif ord(character) < 0x80:
-            quoted.append(f"\\x{ord(character):02x}")
-        elif ord(character) < 0x10000:
-            quoted.append(f"\\u{ord(character):04x}")
-        else:
-            quoted.append(f"\\U{ord(character):08x}")
-    return '"' + "".join(quoted) + '"'
 
 
 def load_documents(
