@@ -116,12 +116,11 @@ def _problem(build: Build, stage: Stage, value: str) -> tuple[str, Severity] | N
         return None  # a named context, which also replaces a stage of the same name
     if _GO_INT.fullmatch(value) and abs(int(value)) <= _INT64_MAX:
         return _index_problem(build, stage, int(value))
+    named = dockerfile.stage_named(value)  # numbers were handled above: this is a name
+    if named is not None:
+        return _order_problem(stage, named, f"stage `{value}`")
     lowered = value.lower()
     stage_names = [s.name.value.lower() for s in dockerfile.stages if s.name is not None]
-    if lowered in stage_names:
-        # BuildKit keeps the last stage of a name: a later duplicate shadows an earlier one.
-        last = max(s.index for s in dockerfile.stages if s.name is not None and s.name.value.lower() == lowered)
-        return _order_problem(stage, dockerfile.stages[last], f"stage `{value}`")
     ref = parse_image_ref(value)
     hint = _similar(lowered, [*stage_names, *build.context.named])
     if ref is None:
