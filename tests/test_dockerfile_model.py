@@ -137,6 +137,12 @@ def test_variables_after_an_instruction_include_its_own_env_as_buildkit_sets_it(
     assert df.variables_at(from_line) == {"G": "1"} and df.variables_after(from_line) == {}
 
 
+def test_one_env_expands_its_values_before_setting_any() -> None:
+    # The Dockerfile reference's example (Environment replacement): def is hello, ghi is bye.
+    df = model("FROM busybox\nENV abc=hello\nENV abc=bye def=$abc\nENV ghi=$abc\n")
+    assert df.variables_after(df.instructions[-1]) == {"abc": "bye", "def": "hello", "ghi": "bye"}
+
+
 def test_unknown_values_are_never_guessed() -> None:
     df = model("FROM alpine\nARG NOVALUE\nCOPY $NOVALUE/a $HOME/b ${X#pat} /c/\n")
     copy = df.instructions[2]

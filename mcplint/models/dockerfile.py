@@ -263,8 +263,11 @@ class Dockerfile:
                         value = global_scope.get(name)
                     scope[name] = value
             elif current.keyword == "ENV":
+                # Every value of one ENV is expanded before any is set (the Dockerfile reference's
+                # `ENV abc=bye def=$abc` gives def the earlier abc).
+                before = dict(scope)
                 for name, raw in _env_pairs(current):
-                    scope[name] = _expand_or_none(raw, scope)
+                    scope[name] = _expand_or_none(raw, before)
             if current is instruction:
                 break
         return scope
