@@ -465,6 +465,8 @@ def test_the_other_rules_agree_with_the_corpus() -> None:
         ("env -u X curl -f http://x/", "curl"),
         ("env A=1 timeout 3 wget -q http://x/", "wget"),
         ("exec curl -f http://x/", "curl"),
+        ("command curl -f http://x/", "curl"),  # POSIX `command`: runs the utility, bypassing functions
+        ("command -p wget -q http://x/", "wget"),
         ("timeout $T curl -f http://x/", None),  # $T might be an option: the program is not known
     ],
 )

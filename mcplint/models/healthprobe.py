@@ -242,6 +242,9 @@ def _program_in(command: SimpleCommand, words: Sequence[ShellWord]) -> ProgramCa
     name = program_name(first.text)
     if name == "exec":  # the shell runs the rest in its own place
         return _program_in(command, words[1:])
+    if name == "command" and len(words) > 1 and words[1].text not in ("-v", "-V"):
+        # `command [-p] prog`: runs prog, bypassing functions; `-v`/`-V` only look it up.
+        return _program_in(command, words[2:] if words[1].text == "-p" else words[1:])
     if name in SHELL_BUILTINS:
         return None
     return ProgramCall(name, command, tuple(w.text for w in words), first)
