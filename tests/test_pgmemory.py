@@ -171,7 +171,7 @@ def test_tuned_settings_fit_and_only_go_down(chosen: dict[str, str], limit_text:
         assert not changes
         return
     if changes is None:
-        return  # nothing sensible fits (checked below for a limit that can hold the minimum)
+        return  # nothing sensible fits: which limits give no proposal is test_a_limit_below_the_minimum_*
     for name, value in changes.items():
         assert value < inputs.number(name), f"{name} raised"
     # Written as a person would write them and read back, the settings still fit.
