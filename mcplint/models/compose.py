@@ -225,6 +225,14 @@ class Mount:
     host_path: Path | None  # bind mounts: the absolute path on the host
 
 
+# A service's memory sizes, which RES002 reads and judges (DC001 leaves them to it).
+MEMORY_SIZE_KEYS: tuple[tuple[str, ...], ...] = (
+    ("mem_limit",), ("mem_reservation",), ("memswap_limit",), ("shm_size",),
+    ("deploy", "resources", "limits", "memory"), ("deploy", "resources", "reservations", "memory"),
+    ("build", "shm_size"),
+)  # fmt: skip
+
+
 @dataclass(frozen=True, eq=False)
 class Service:
     name: str

@@ -49,7 +49,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mcplint.diagnostics import Span
-from mcplint.models.compose import CMap, CNode, ComposeFile, ComposeProject, CSeq, YamlTime, to_plain
+from mcplint.models.compose import (
+    MEMORY_SIZE_KEYS,
+    CMap,
+    CNode,
+    ComposeFile,
+    ComposeProject,
+    CSeq,
+    YamlTime,
+    to_plain,
+)
 from mcplint.models.compose_loader import cast_model
 from mcplint.models.units import UnitError, parse_bytes, parse_compose_duration
 
@@ -206,8 +215,16 @@ def compose_validator() -> Validator:
 def schema_errors(document: Any) -> list[ComposeError]:
     found: list[ComposeError] = []
     for error in compose_validator().iter_errors(document):
-        found.extend(_explain(error))
+        if not _left_to_res002(error):
+            found.extend(_explain(error))
     return found
+
+
+def _left_to_res002(error: ValidationError) -> bool:
+    """A number where a memory size belongs (`mem_limit: 1.5`): RES002 says what Compose makes of it."""
+    path = tuple(error.absolute_path)
+    number = isinstance(error.instance, (int, float)) and not isinstance(error.instance, bool)
+    return error.validator == "type" and number and path[:1] == ("services",) and path[2:] in MEMORY_SIZE_KEYS
 
 
 def _explain(error: ValidationError) -> list[ComposeError]:

@@ -15,9 +15,10 @@ neither `image` nor `build`, a dependency (`depends_on`, `links`, `volumes_from`
 dependency cycles, undefined networks, volumes, secrets and configs, a `healthcheck.test` list that
 starts with neither `CMD`, `CMD-SHELL` nor `NONE`, mutually exclusive keys, a fixed
 `container_name` with several replicas, secrets and configs without content, and external volumes
-with settings of their own. A `mem_limit` that contradicts `deploy.resources.limits.memory` is left
-to RES002. An unquoted date or time (`2024-01-31`) where a string is expected is an error too: YAML
-reads it as a timestamp, which Compose accepts in no typed field.
+with settings of their own. A `mem_limit` that contradicts `deploy.resources.limits.memory`, and a
+number where a memory size belongs (`mem_limit: 1.5`), are left to RES002. An unquoted date or time
+(`2024-01-31`) where a string is expected is an error too: YAML reads it as a timestamp, which
+Compose accepts in no typed field.
 
 With override files, `docker compose` validates the model after each file is merged in, so a schema
 error in `compose.yaml` fails even when `compose.override.yaml` replaces the value; this rule

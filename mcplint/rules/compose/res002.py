@@ -65,7 +65,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from mcplint.diagnostics import Diagnostic, Edit, Fix, Severity, Span
-from mcplint.models.compose import ComposeProject, CScalar, Service
+from mcplint.models.compose import MEMORY_SIZE_KEYS, ComposeProject, CScalar, Service
 from mcplint.models.units import UnitError, format_bytes, parse_bytes
 from mcplint.registry import Context, FixAvailability, Rule, Scope
 
@@ -75,11 +75,6 @@ RULE = Rule(
 )  # fmt: skip
 
 MIN_MEMORY = 6 * 1024 * 1024  # moby linuxMinMemory
-BYTE_KEYS = (
-    ("mem_limit",), ("mem_reservation",), ("memswap_limit",), ("shm_size",),
-    ("deploy", "resources", "limits", "memory"), ("deploy", "resources", "reservations", "memory"),
-    ("build", "shm_size"),
-)  # fmt: skip
 _KUBERNETES_SUFFIX = re.compile(r"([0-9][0-9.]*\s?[KMGTPkmgtp])i")
 
 
@@ -98,7 +93,7 @@ def _dotted(path: tuple[str, ...]) -> str:
 def _values(service: Service, ctx: Context) -> tuple[dict[str, _Value], list[Diagnostic]]:
     found: dict[str, _Value] = {}
     problems = []
-    for path in BYTE_KEYS:
+    for path in MEMORY_SIZE_KEYS:
         node = service.get(*path)
         if not isinstance(node, CScalar) or node.value is None:
             continue
