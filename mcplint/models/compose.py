@@ -516,6 +516,7 @@ class ComposeProject:
     missing_variables: tuple[tuple[str, Span], ...] = ()  # unset, no default: Compose warns
     # The model as it stood before each later file (an override) was merged in, with that file:
     # compose-go validates the model after every file, so an error a later file replaces still fails.
+    # Not cast: only DC001 reads them, through compose_loader.cast_model.
     partial_configs: tuple[tuple[ComposeFile, CMap], ...] = ()
 
     @property
