@@ -18,7 +18,8 @@ from pathlib import Path
 from mcplint.diagnostics import Span
 from mcplint.models.dockerfile import Instruction, Word
 from mcplint.models.instructions import CopySpec, copy_spec
-from mcplint.project import Build, Project, shown_path
+from mcplint.project import Build, Project
+from mcplint.source import shown_path
 
 SourceIdentity = tuple[Path, int, Path]  # (Dockerfile, offset of the source, directory read from)
 

@@ -97,9 +97,9 @@ from mcplint.models.copysources import (
 )
 from mcplint.models.dockerfile import Dockerfile, Instruction
 from mcplint.models.yamlsrc import YMap, YSeq
-from mcplint.project import Build, Project, shown_path
+from mcplint.project import Build, Project
 from mcplint.registry import Context, FixAvailability, Rule, Scope
-from mcplint.source import SourceFile
+from mcplint.source import SourceFile, shown_path
 from mcplint.yamledit import insert_path, render_scalar, sequence_append
 
 RULE = Rule(

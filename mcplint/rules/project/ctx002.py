@@ -63,8 +63,9 @@ from mcplint.models.copysources import (
     slash_relpath,
     source_identity,
 )
-from mcplint.project import Build, Project, shown_path
+from mcplint.project import Build, Project
 from mcplint.registry import Context, Rule, Scope
+from mcplint.source import shown_path
 from mcplint.workspace import Workspace
 
 RULE = Rule(

@@ -52,15 +52,16 @@ from pathlib import Path
 
 from mcplint.diagnostics import Diagnostic, Severity
 from mcplint.models.contextglob import clean_context_path, match_context, split_wildcard
+from mcplint.models.copysources import SourceIdentity, copy_sources, describe_root, shown, source_identity
 from mcplint.models.dockerignore import (
     IgnoreMatcher,
     IgnorePattern,
     IgnorePatternError,
     parse_dockerignore,
 )
-from mcplint.models.copysources import SourceIdentity, copy_sources, describe_root, shown, source_identity
-from mcplint.project import Build, Project, shown_path
+from mcplint.project import Build, Project
 from mcplint.registry import Context, Rule, Scope
+from mcplint.source import shown_path
 
 RULE = Rule(
     code="CTX003", name="copy-source-ignored", scope=Scope.PROJECT, severity=Severity.ERROR,
