@@ -143,6 +143,23 @@ def test_one_env_expands_its_values_before_setting_any() -> None:
     assert df.variables_after(df.instructions[-1]) == {"abc": "bye", "def": "hello", "ghi": "bye"}
 
 
+def test_a_stage_built_from_another_starts_with_its_variables() -> None:
+    # BuildKit's dispatchState.init: the child clones the parent's image config (ENV) and appends
+    # its build args; an external base contributes nothing this model can know.
+    df = model(
+        "FROM alpine AS base\nARG VERSION=1.2\nENV APP_HOME=/srv/app\n"
+        "FROM base AS build\nENV OUT=$APP_HOME/out-$VERSION\n"
+        "FROM build\n"
+        "FROM alpine\nENV OTHER=$APP_HOME\n"
+    )
+    build_env, last_of_other = df.instructions[4], df.instructions[-1]
+    assert df.variables_after(build_env)["OUT"] == "/srv/app/out-1.2"
+    assert df.variables_after(build_env, {"VERSION": "2"})["OUT"] == "/srv/app/out-2"
+    assert df.variables_after(last_of_other) == {"OTHER": None}  # alpine's own ENV is not known
+    empty_child = df.stages[2]
+    assert df.parent_stage(empty_child) is df.stages[1]
+
+
 def test_unknown_values_are_never_guessed() -> None:
     df = model("FROM alpine\nARG NOVALUE\nCOPY $NOVALUE/a $HOME/b ${X#pat} /c/\n")
     copy = df.instructions[2]

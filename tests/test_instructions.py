@@ -35,7 +35,6 @@ from mcplint.models.instructions import (
     healthcheck_spec,
     shell_at,
     stage_chain,
-    stage_parent,
     user_of,
     workdir,
 )
@@ -383,12 +382,12 @@ def test_stage_parent_and_base_image_follow_stage_references() -> None:
     text = "ARG NODE=18\nFROM node:${NODE}-alpine AS build\nFROM build AS final\nFROM final\nFROM later\nFROM alpine AS later\n"
     dockerfile = model(text)
     build, final, last, forward, later = dockerfile.stages
-    assert stage_parent(dockerfile, build) is None
-    assert stage_parent(dockerfile, final) is build and stage_parent(dockerfile, last) is final
+    assert dockerfile.parent_stage(build) is None
+    assert dockerfile.parent_stage(final) is build and dockerfile.parent_stage(last) is final
     assert base_image(dockerfile, last) == "node:18-alpine"
     assert base_image(dockerfile, last, {"NODE": "20"}) == "node:20-alpine"
     # A FROM only refers to stages defined before it: "later" here is an image name.
-    assert stage_parent(dockerfile, forward) is None and base_image(dockerfile, forward) == "later"
+    assert dockerfile.parent_stage(forward) is None and base_image(dockerfile, forward) == "later"
     assert base_image(dockerfile, later) == "alpine"
     assert stage_chain(dockerfile, last) == (build, final, last)
     assert stage_chain(dockerfile, forward) == (forward,) and stage_chain(dockerfile, build) == (build,)

@@ -208,6 +208,22 @@ class Dockerfile:
     def directive(self, name: str) -> Directive | None:
         return next((d for d in self.directives if d.name == name), None)
 
+    def parent_stage(self, stage: Stage, build_args: Mapping[str, str] | None = None) -> Stage | None:
+        """The earlier stage that `FROM <name>` refers to, else None (an image, or unknown).
+
+        BuildKit expands the base with the global ARGs and looks it up, as written, among the names of
+        the stages defined before (stored lower-case; of several, the last).
+        """
+        name = self.expand(stage.from_instruction, stage.base.value, build_args)
+        if name is None:
+            return None
+        matches = [
+            earlier
+            for earlier in self.stages[: stage.index]
+            if earlier.name is not None and earlier.name.value.lower() == name
+        ]
+        return matches[-1] if matches else None
+
     def stage_of(self, instruction: Instruction) -> Stage | None:
         for stage in self.stages:
             if stage.from_instruction is instruction or instruction in stage.instructions:
@@ -220,7 +236,8 @@ class Dockerfile:
         """ARG and ENV values visible to an instruction; None where the value is unknown.
 
         Global ARGs are visible only in FROM lines, and in a stage only once redeclared with `ARG NAME`.
-        Build args (`--build-arg`, Compose `build.args`) replace ARG defaults.
+        A stage built FROM an earlier stage starts with that stage's values. Build args
+        (`--build-arg`, Compose `build.args`) replace ARG defaults.
         """
         return self._variables(instruction, build_args, through=False)
 
@@ -228,8 +245,8 @@ class Dockerfile:
         self, instruction: Instruction, build_args: Mapping[str, str] | None = None
     ) -> dict[str, str | None]:
         """ARG and ENV values once `instruction` has run, its own ENV or ARG included: after a
-        stage's last instruction, the variables its image ends with (less the ENV it inherits from
-        its base image or parent stage, which this scope does not hold)."""
+        stage's last instruction, the variables its image ends with (less the ENV of an external
+        base image, which this scope does not know)."""
         return self._variables(instruction, build_args, through=True)
 
     def _variables(
@@ -248,7 +265,10 @@ class Dockerfile:
         stage = self.stage_of(instruction)
         if stage is None:
             return global_scope
-        scope: dict[str, str | None] = {}
+        # A stage built FROM another starts with that stage's ENV and ARG values (BuildKit clones
+        # its image config and appends its build args).
+        parent = self.parent_stage(stage, build_args)
+        scope = self._closing_variables(parent, build_args) if parent is not None else {}
         for current in stage.instructions:
             if current is instruction and not through:
                 break
@@ -271,6 +291,12 @@ class Dockerfile:
             if current is instruction:
                 break
         return scope
+
+    def _closing_variables(self, stage: Stage, build_args: Mapping[str, str]) -> dict[str, str | None]:
+        if stage.instructions:
+            return self._variables(stage.instructions[-1], build_args, through=True)
+        parent = self.parent_stage(stage, build_args)
+        return self._closing_variables(parent, build_args) if parent is not None else {}
 
     def expand(
         self, instruction: Instruction, text: str, build_args: Mapping[str, str] | None = None

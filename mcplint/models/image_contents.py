@@ -48,7 +48,7 @@ from mcplint.models.images import (
     programs_from_packages,
     tracked_programs,
 )
-from mcplint.models.instructions import copy_spec, flag_bool, stage_parent, workdir
+from mcplint.models.instructions import copy_spec, flag_bool, workdir
 from mcplint.models.packages import (
     PATH_DIRECTORIES,
     Event,
@@ -246,7 +246,7 @@ def _stage_state(
 ) -> _State:
     if stage.index in memo:
         return memo[stage.index].copy()
-    parent = stage_parent(dockerfile, stage, build_args)
+    parent = dockerfile.parent_stage(stage, build_args)
     if parent is not None:
         state = _stage_state(dockerfile, parent, build_args, memo)
         for trigger in (ins.trigger for ins in parent.instructions if ins.keyword == "ONBUILD" and ins.trigger):

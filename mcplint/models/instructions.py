@@ -10,7 +10,7 @@ module says what it means, as pure functions of an `Instruction` (or a stage):
   validated as BuildKit's `parseHealthcheck` does (same messages), with Docker's defaults;
 - `command_spec` / `shell_at`: CMD, ENTRYPOINT and RUN as exec argv or shell string, and the SHELL in
   effect (inherited from the stage a `FROM <stage>` names);
-- `expose_ports`, `user_of`, `workdir`, `stage_parent`, `stage_chain`, `base_image`.
+- `expose_ports`, `user_of`, `workdir`, `stage_chain`, `base_image`.
 
 Values that depend on a variable whose value is unknown are None: a view never guesses.
 """
@@ -413,7 +413,7 @@ def _shell_of(dockerfile: Dockerfile, stage: Stage, before: Instruction | None) 
             shell = tuple(word.value for word in current.args)
     if shell is not None:
         return shell
-    parent = stage_parent(dockerfile, stage)
+    parent = dockerfile.parent_stage(stage)
     return _shell_of(dockerfile, parent, None) if parent is not None else DEFAULT_SHELL
 
 
@@ -545,7 +545,7 @@ def workdir(
     relative WORKDIRs onto the previous one. None when it depends on the base image or an unknown
     variable; an internal parent stage's WORKDIR is inherited."""
     current: str | None
-    parent = stage_parent(dockerfile, stage, build_args)
+    parent = dockerfile.parent_stage(stage, build_args)
     if parent is not None:
         current = workdir(dockerfile, parent, None, build_args)
     else:
@@ -568,34 +568,14 @@ def workdir(
 # ------------------------------------------------------------------------------ stages and bases
 
 
-def stage_parent(
-    dockerfile: Dockerfile, stage: Stage, build_args: Mapping[str, str] | None = None
-) -> Stage | None:
-    """The earlier stage that `FROM <name>` refers to, else None (an image, or unknown).
-
-    BuildKit expands the base with the global ARGs and looks it up, as written, among the names of
-    the stages defined before (stage names are stored lower-case).
-    """
-    name = dockerfile.expand(stage.from_instruction, stage.base.value, build_args)
-    if name is None:
-        return None
-    # The last earlier stage with that name wins: BuildKit's name map is overwritten in order.
-    matches = [
-        earlier
-        for earlier in dockerfile.stages[: stage.index]
-        if earlier.name is not None and earlier.name.value.lower() == name
-    ]
-    return matches[-1] if matches else None
-
-
 def stage_chain(
     dockerfile: Dockerfile, stage: Stage, build_args: Mapping[str, str] | None = None
 ) -> tuple[Stage, ...]:
     """The stage and the earlier stages it is built FROM, root first: the root's FROM names an
     external image, or a base whose variables are unknown."""
     chain = [stage]
-    # stage_parent only returns earlier stages, so the chain ends.
-    while (parent := stage_parent(dockerfile, chain[-1], build_args)) is not None:
+    # parent_stage only returns earlier stages, so the chain ends.
+    while (parent := dockerfile.parent_stage(chain[-1], build_args)) is not None:
         chain.append(parent)
     return tuple(reversed(chain))
 
